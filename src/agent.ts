@@ -1,0 +1,150 @@
+/**
+ * init() and CKAgent: config is resolved once here and passed down to the providers, the span
+ * processors, the metrics and the instrumentations. Nothing below reads env or globals again.
+ */
+import { context, createContextKey, propagation, type TextMapPropagator } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import type { MeterProvider } from '@opentelemetry/sdk-metrics';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { resolveConfig } from './config';
+import type { CKConfig, CKOptions } from './config/types';
+import { createCompositePropagator } from './graph';
+import { logger, describeError } from './logger';
+import { GraphPathMetrics } from './metrics';
+import { CKGraphSpanProcessor } from './processors';
+import { buildResource } from './resource';
+import { CKTracerProvider, createExportSpanProcessor } from './trace';
+
+/** Something the agent unpatches on shutdown. */
+export interface TrackedInstrumentation {
+  disable(): void;
+}
+
+export class CKAgent {
+  readonly config: CKConfig;
+  readonly tracerProvider: CKTracerProvider;
+  readonly meterProvider: MeterProvider;
+  readonly metrics: GraphPathMetrics;
+  readonly propagator: TextMapPropagator;
+  /** True when sampled spans leave the process (a consumer for captured data exists). */
+  readonly spanExportEnabled: boolean;
+  private readonly instrumentations = new Set<TrackedInstrumentation>();
+  private shutdownPromise: Promise<void> | undefined;
+
+  constructor(config: CKConfig) {
+    this.config = config;
+    logger.setLevel(config.logLevel);
+    const resource = buildResource(config);
+    this.metrics = new GraphPathMetrics(config, resource);
+    this.meterProvider = this.metrics.meterProvider;
+
+    const processors: SpanProcessor[] = [new CKGraphSpanProcessor(config, this.metrics)];
+    const exportProcessor = config.enabled ? createExportSpanProcessor(config, resource) : undefined;
+    if (exportProcessor) processors.push(exportProcessor);
+    this.spanExportEnabled = exportProcessor !== undefined;
+
+    this.tracerProvider = new CKTracerProvider({
+      config,
+      resource,
+      spanProcessors: processors,
+      onSpanDropped: () => this.metrics.countDroppedSpan(),
+    });
+    this.propagator = createCompositePropagator(config, () => this.metrics.countInvalidRoute());
+
+    if (config.enabled) {
+      installContextManager();
+      // The global propagator carries ck-route for upstream instrumentations; wrappers also
+      // inject/extract ck-route themselves in case another SDK replaces it later.
+      propagation.setGlobalPropagator(this.propagator);
+    }
+  }
+
+  /** @internal wrappers register themselves so shutdown can unpatch them. */
+  trackInstrumentation(instrumentation: TrackedInstrumentation): void {
+    this.instrumentations.add(instrumentation);
+  }
+
+  /** @internal */
+  untrackInstrumentation(instrumentation: TrackedInstrumentation): void {
+    this.instrumentations.delete(instrumentation);
+  }
+
+  async forceFlush(): Promise<void> {
+    await settle('forceFlush', [this.tracerProvider.forceFlush(), this.metrics.forceFlush()]);
+  }
+
+  /** Flushes spans and metrics, unpatches every instrumentation. Safe to call more than once. */
+  shutdown(): Promise<void> {
+    if (!this.shutdownPromise) {
+      this.shutdownPromise = (async () => {
+        for (const instrumentation of [...this.instrumentations]) {
+          try {
+            instrumentation.disable();
+          } catch (err) {
+            logger.warn(`disable on shutdown failed: ${describeError(err)}`);
+          }
+        }
+        await settle('shutdown', [this.tracerProvider.shutdown(), this.metrics.shutdown()]);
+        if (currentAgent === this) currentAgent = undefined;
+      })();
+    }
+    return this.shutdownPromise;
+  }
+}
+
+let currentAgent: CKAgent | undefined;
+let currentOptions: string | undefined;
+
+/**
+ * Initialises ck-agent once per process. Options (camelCase config) win over env and file.
+ * A second call returns the same agent, with a warning if its options differ.
+ */
+export function init(options?: CKOptions): CKAgent {
+  const serialized = safeStringify(options ?? {});
+  if (currentAgent) {
+    if (options !== undefined && serialized !== currentOptions) {
+      logger.warn('init() was called again with different options; the first configuration stays in force');
+    }
+    return currentAgent;
+  }
+  const config = resolveConfig(options ?? {}, process.env);
+  currentAgent = new CKAgent(config);
+  currentOptions = serialized;
+  return currentAgent;
+}
+
+/** The agent, initialising it from env/file config when init() was not called. */
+export function ensureAgent(): CKAgent {
+  return currentAgent ?? init();
+}
+
+export function getAgent(): CKAgent | undefined {
+  return currentAgent;
+}
+
+function installContextManager(): void {
+  // Registers ours only if none is set: the no-op manager's active() is ROOT and with() does
+  // not propagate, which we detect by a probe value surviving context.with().
+  const key = createContextKey('ck-agent.context-probe');
+  const ctx = context.active().setValue(key, true);
+  const propagates = context.with(ctx, () => context.active().getValue(key) === true);
+  if (propagates) return;
+  const manager = new AsyncLocalStorageContextManager();
+  manager.enable();
+  if (!context.setGlobalContextManager(manager)) manager.disable();
+}
+
+async function settle(what: string, promises: Promise<unknown>[]): Promise<void> {
+  const results = await Promise.allSettled(promises);
+  for (const result of results) {
+    if (result.status === 'rejected') logger.warn(`${what} failed: ${describeError(result.reason)}`);
+  }
+}
+
+function safeStringify(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? '';
+  } catch {
+    return String(Math.random());
+  }
+}
