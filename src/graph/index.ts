@@ -1,0 +1,33 @@
+/** Graph paths: elements, path key hashing, the ck-route codec and propagator, context state. */
+export * from './types';
+export { pathKey, pathKeyFromCanonical, canonicalElement, fnv1a64Hex } from './path-key';
+export {
+  CK_ROUTE_HEADER,
+  CK_ROUTE_VERSION,
+  MAX_ROUTE_HEADER_LENGTH,
+  parseRoute,
+  formatRoute,
+  isValidPathKey,
+  type ParsedRoute,
+} from './route-header';
+export {
+  PathState,
+  PATH_STATE_KEY,
+  getPathState,
+  getExtractedPathState,
+  contextWithPathState,
+  getPathKey,
+} from './path-state';
+export { CKRoutePropagator, createCompositePropagator } from './propagator';
+export { routeTemplate } from './route-template';
+export { summarizeSql, type SqlSummary } from './sql-summary';
+export {
+  normalizeHttpMethod,
+  httpServiceElement,
+  httpClientElement,
+  grpcServiceElement,
+  grpcClientElement,
+  databaseElement,
+  cacheElement,
+  messagingElement,
+} from './elements';
