@@ -1,0 +1,204 @@
+/**
+ * Redaction of captured data (shared/spec/data-capture.md, "Redaction"). Built once from
+ * `config.redaction`; every method is safe to call on the hot path and never throws.
+ *
+ * - Header / gRPC metadata names are matched exactly, case-insensitively (a Set lookup).
+ * - Body keys are regular-expression sources, OR-ed into one case-insensitive, unanchored regex
+ *   (`pass` matches `password`, `api[-_]?key` matches `X-Api-Key`). An invalid source is skipped
+ *   with one warning.
+ * - JSON bodies: values of matching keys are replaced by "[REDACTED]" at any depth (objects and
+ *   arrays under a matching key too). The text is returned unchanged when nothing matched;
+ *   otherwise it is re-serialised compactly.
+ * - form-urlencoded bodies: values of matching keys.
+ * - Anything else, and JSON that does not parse (e.g. cut at the processing limit): text with
+ *   `"key": value`, `key=value` (to the next delimiter) and `key: value` (to the end of the
+ *   line) shapes redacted.
+ * Work is bounded: JSON walks stop at MAX_JSON_NODES (then the text fallback runs instead), text
+ * patterns are linear (no nested quantifiers) and keys longer than MAX_KEY_LENGTH are ignored.
+ * An empty list turns that part off.
+ */
+import type { RedactionConfig } from '../config/types';
+import { logger } from '../logger';
+
+export const REDACTED = '[REDACTED]';
+
+const MAX_JSON_NODES = 100_000;
+const MAX_KEY_LENGTH = 256;
+
+export type HeaderRecord = Record<string, string | string[] | number | undefined>;
+
+// `"key" : value` (JSON-ish, quotes optional around a bare key). Value: a string literal
+// (possibly unterminated, as in a cut body) or a scalar run up to a delimiter.
+const QUOTED_PAIR = /"((?:[^"\\\n]|\\.){1,256})"(\s*:\s*)("(?:[^"\\]|\\.)*"?|[^,}\]\s]+)/g;
+// `key=value` outside JSON: key is a run of word-ish chars, value runs to a delimiter.
+const PLAIN_PAIR = /(^|[\s&;,?{(])([\w.\-[\]%+]{1,256})(\s*=\s*)([^&;,\s"}]*)/g;
+// `key: value` (header-like lines): the value runs to the end of the line (`Basic xyz` whole).
+const COLON_PAIR = /(^|[\s&;,?{(])([\w.\-[\]%+]{1,256})([ \t]*:[ \t]*)([^&;,\r\n"}]*)/g;
+
+export class Redactor {
+  private readonly headerNames: ReadonlySet<string>;
+  private readonly bodyKey: RegExp | undefined;
+
+  constructor(config: Pick<RedactionConfig, 'headerNames' | 'bodyKeys'>) {
+    this.headerNames = new Set((config.headerNames ?? []).filter((n) => typeof n === 'string').map((n) => n.toLowerCase()));
+    const sources: string[] = [];
+    for (const source of config.bodyKeys ?? []) {
+      if (typeof source !== 'string' || source.length === 0) continue;
+      try {
+        new RegExp(source, 'i');
+        sources.push(`(?:${source})`);
+      } catch {
+        logger.once('warn', `redaction-pattern:${source}`, `redaction.body_keys: invalid pattern ${JSON.stringify(source)} skipped`);
+      }
+    }
+    this.bodyKey = sources.length > 0 ? new RegExp(sources.join('|'), 'i') : undefined;
+  }
+
+  get headersEnabled(): boolean {
+    return this.headerNames.size > 0;
+  }
+
+  get bodyEnabled(): boolean {
+    return this.bodyKey !== undefined;
+  }
+
+  isRedactedHeader(name: string): boolean {
+    return this.headerNames.size > 0 && this.headerNames.has(name.toLowerCase());
+  }
+
+  /** The value to record for header `name`: REDACTED (same shape) when the name is listed. */
+  headerValue<T extends string | string[]>(name: string, value: T): T | string | string[] {
+    if (!this.isRedactedHeader(name)) return value;
+    return Array.isArray(value) ? value.map(() => REDACTED) : REDACTED;
+  }
+
+  /** A copy of `record` with listed names redacted; numbers become strings, undefined is dropped. */
+  redactHeaders(record: HeaderRecord): Record<string, string | string[]> {
+    const out: Record<string, string | string[]> = {};
+    for (const name of Object.keys(record)) {
+      const value = record[name];
+      if (value === undefined) continue;
+      const v = typeof value === 'number' ? String(value) : value;
+      out[name] = this.headerValue(name, v);
+    }
+    return out;
+  }
+
+  isRedactedKey(key: string): boolean {
+    return this.bodyKey !== undefined && key.length <= MAX_KEY_LENGTH && this.bodyKey.test(key);
+  }
+
+  /** `text` with values of matching keys redacted, chosen by content type (see file comment). */
+  body(text: string, contentType?: string): string {
+    if (!this.bodyKey || typeof text !== 'string' || text.length === 0) return text;
+    try {
+      const ct = contentType ? contentType.toLowerCase() : '';
+      if (ct.includes('x-www-form-urlencoded')) return this.form(text);
+      if (ct.includes('json') || looksLikeJson(text)) {
+        const redacted = this.json(text);
+        if (redacted !== undefined) return redacted;
+      }
+      return this.text(text);
+    } catch (err) {
+      // Never leak what could not be checked.
+      logger.once('warn', 'redaction-failed', `body redaction failed, body replaced: ${String(err)}`);
+      return REDACTED;
+    }
+  }
+
+  /** JSON redaction; undefined when `text` is not JSON or is too large to walk. */
+  json(text: string): string | undefined {
+    let root: unknown;
+    try {
+      root = JSON.parse(text);
+    } catch {
+      return undefined;
+    }
+    if (root === null || typeof root !== 'object') return text;
+    const changed = this.walk(root);
+    if (changed === undefined) return undefined;
+    if (!changed) return text;
+    try {
+      return JSON.stringify(root);
+    } catch {
+      return undefined; // e.g. nesting too deep to serialise: the text fallback runs
+    }
+  }
+
+  /** Iterative walk (no recursion: deep nesting cannot overflow the stack). */
+  private walk(root: object): boolean | undefined {
+    const key = this.bodyKey as RegExp;
+    const stack: object[] = [root];
+    let nodes = 0;
+    let changed = false;
+    while (stack.length > 0) {
+      const node = stack.pop() as Record<string, unknown> | unknown[];
+      if (++nodes > MAX_JSON_NODES) return undefined;
+      if (Array.isArray(node)) {
+        for (let i = 0; i < node.length; i++) {
+          const v = node[i];
+          if (v !== null && typeof v === 'object') stack.push(v);
+        }
+        continue;
+      }
+      for (const k of Object.keys(node)) {
+        const v = node[k];
+        if (k.length <= MAX_KEY_LENGTH && key.test(k)) {
+          node[k] = REDACTED;
+          changed = true;
+        } else if (v !== null && typeof v === 'object') {
+          stack.push(v);
+        }
+      }
+    }
+    return changed;
+  }
+
+  form(text: string): string {
+    const parts = text.split('&');
+    let changed = false;
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i];
+      const eq = part.indexOf('=');
+      const rawKey = eq < 0 ? part : part.slice(0, eq);
+      if (eq < 0 || rawKey.length > MAX_KEY_LENGTH * 3) continue;
+      if (this.isRedactedKey(decodeFormComponent(rawKey))) {
+        parts[i] = rawKey + '=' + REDACTED;
+        changed = true;
+      }
+    }
+    return changed ? parts.join('&') : text;
+  }
+
+  /** Text fallback: `"key": value` and `key=value` / `key: value` shapes. */
+  text(text: string): string {
+    const key = this.bodyKey as RegExp;
+    let out = text.replace(QUOTED_PAIR, (match, k: string, sep: string) => {
+      if (!key.test(k)) return match;
+      return `"${k}"${sep}"${REDACTED}"`;
+    });
+    const plain = (match: string, lead: string, k: string, sep: string, value: string): string =>
+      value.trim().length === 0 || !key.test(k) ? match : lead + k + sep + REDACTED;
+    out = out.replace(PLAIN_PAIR, plain);
+    return out.replace(COLON_PAIR, plain);
+  }
+}
+
+function looksLikeJson(text: string): boolean {
+  for (let i = 0; i < text.length && i < 64; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x7b /* { */ || c === 0x5b /* [ */) return true;
+    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return false;
+  }
+  return false;
+}
+
+function decodeFormComponent(s: string): string {
+  const plusless = s.includes('+') ? s.replace(/\+/g, ' ') : s;
+  if (!plusless.includes('%')) return plusless;
+  try {
+    return decodeURIComponent(plusless);
+  } catch {
+    return plusless;
+  }
+}
