@@ -1,0 +1,18 @@
+/** CK tracing: lightweight spans, their tracer and provider, and span export. */
+export { CKSpan, toHrTime, type SpanOwner, type SpanPipeline } from './ck-span';
+export { CKTracer } from './ck-tracer';
+export { CKTracerProvider, type CKTracerProviderOptions } from './ck-tracer-provider';
+export {
+  createExportSpanProcessor,
+  createSpanExporter,
+  isExportSampled,
+  ExportSpanProcessor,
+  GuardedSpanExporter,
+  otlpHttpTracesUrl,
+  zipkinUrl,
+  DEFAULT_OTLP_GRPC_ENDPOINT,
+  DEFAULT_ZIPKIN_URL,
+} from './export';
+export { LoggingSpanExporter, formatSpanLine, hrTimeToNanosString } from './logging-exporter';
+export { createSampler, DEFAULT_SAMPLER } from './sampler';
+export { newSpanId, newTraceId } from './ids';

@@ -1,0 +1,47 @@
+/**
+ * The export sampler, built from `config.tracing.sampler` / `samplerArg` with the
+ * OTEL_TRACES_SAMPLER names. It only decides the SAMPLED trace flag (span export and what
+ * downstream services see); CK spans are always recorded, because graph path metrics need all.
+ */
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  ParentBasedSampler,
+  TraceIdRatioBasedSampler,
+  type Sampler,
+} from '@opentelemetry/sdk-trace-base';
+import type { TracingConfig } from '../config/types';
+import { logger } from '../logger';
+
+export const DEFAULT_SAMPLER = 'parentbased_always_on';
+
+function ratio(arg: number | undefined, name: string): number {
+  if (arg === undefined || arg === null) return 1;
+  if (typeof arg !== 'number' || Number.isNaN(arg) || arg < 0 || arg > 1) {
+    logger.warn(`sampler ${name}: argument ${String(arg)} is not a ratio in [0, 1]; using 1`);
+    return 1;
+  }
+  return arg;
+}
+
+/** Sampler for `name` (case-insensitive), e.g. `parentbased_traceidratio` with arg 0.1. */
+export function createSampler(tracing: Pick<TracingConfig, 'sampler' | 'samplerArg'>): Sampler {
+  const name = String(tracing.sampler ?? DEFAULT_SAMPLER).trim().toLowerCase() || DEFAULT_SAMPLER;
+  switch (name) {
+    case 'always_on':
+      return new AlwaysOnSampler();
+    case 'always_off':
+      return new AlwaysOffSampler();
+    case 'traceidratio':
+      return new TraceIdRatioBasedSampler(ratio(tracing.samplerArg, name));
+    case 'parentbased_always_on':
+      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+    case 'parentbased_always_off':
+      return new ParentBasedSampler({ root: new AlwaysOffSampler() });
+    case 'parentbased_traceidratio':
+      return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio(tracing.samplerArg, name)) });
+    default:
+      logger.warn(`unknown trace sampler "${tracing.sampler}"; using ${DEFAULT_SAMPLER}`);
+      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+  }
+}
