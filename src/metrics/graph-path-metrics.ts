@@ -1,0 +1,205 @@
+/**
+ * Graph path metrics: the recorder the span processor feeds, a CK-owned MeterProvider (never the
+ * global one) and the configured reader. Behaviour: shared/spec/graph-path.md ("Metrics").
+ *
+ * Per span, `record()` only touches the PathStore (no SDK call, no allocation for a known series).
+ * Once per collection the store closes an interval and the ck.path.* data points of that interval
+ * are appended to the `ck-agent` scope of the collection result (see path-metric-data.ts for why
+ * they are not SDK instruments). Self-metrics (ck.agent.*) are ordinary observable instruments on
+ * the `ck-agent` meter, reading plain counters.
+ *
+ * Intervals: the configured reader (or, with NONE, the first extra reader) is the interval clock:
+ * each of its collections (periodic export, forceFlush, shutdown, a Prometheus scrape) closes one
+ * interval. Other readers see the most recently closed interval; they should use cumulative
+ * temporality (with delta they would repeat or miss intervals of ck.path.*).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Attributes } from '@opentelemetry/api';
+import type { Resource } from '@opentelemetry/resources';
+import {
+  InstrumentType,
+  MeterProvider,
+  type CollectionResult,
+  type MetricCollectOptions,
+  type MetricReader,
+  type ResourceMetrics,
+} from '@opentelemetry/sdk-metrics';
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import type { CKConfig } from '../config/types';
+import type { GraphElement } from '../graph/types';
+import { logger, describeError } from '../logger';
+import type { GraphPathRecorder } from './types';
+import { PathStore, EMPTY_SNAPSHOT, type IntervalSnapshot } from './path-store';
+import { buildPathMetricData } from './path-metric-data';
+import { createConfiguredReader } from './readers';
+
+export const METER_NAME = 'ck-agent';
+export const SCHEMA_URL = 'https://opentelemetry.io/schemas/1.26.0';
+export const DEFAULT_QUANTILES: readonly number[] = [0.5, 0.9, 0.95, 0.99, 1];
+
+export class GraphPathMetrics implements GraphPathRecorder {
+  readonly meterProvider: MeterProvider;
+  readonly store: PathStore;
+  /** The reader built from `reporting.metricReporterType` (undefined for NONE or on failure). */
+  readonly reader: MetricReader | undefined;
+  readonly meterVersion: string;
+  private readonly recording: boolean;
+  private readonly quantiles: readonly number[];
+  private snapshot: IntervalSnapshot = EMPTY_SNAPSHOT;
+  /** Which snapshot each collection result was built from (the LOGGING exporter reads it). */
+  private readonly snapshots = new WeakMap<ResourceMetrics, IntervalSnapshot>();
+  private routeInvalid = 0;
+  private spansDropped = 0;
+  private exportFailures = 0;
+  private shutdownPromise: Promise<void> | undefined;
+
+  constructor(config: CKConfig, resource: Resource, extraReaders: MetricReader[] = []) {
+    this.meterVersion = packageVersion();
+    this.quantiles = validQuantiles(config.metrics.quantiles);
+    this.store = new PathStore({
+      maxPaths: config.metrics.maxPaths,
+      minCalls: config.metrics.minCalls,
+      quantiles: this.quantiles,
+    });
+    const active = config.enabled && config.telemetry.metricsEnabled;
+    const serviceName = stringAttribute(resource.attributes['service.name']) ?? config.serviceName;
+    this.reader = active
+      ? createConfiguredReader({
+          config,
+          serviceName,
+          snapshotFor: (metrics) => this.snapshots.get(metrics),
+          onExportFailure: () => {
+            this.exportFailures++;
+          },
+        })
+      : undefined;
+    const readers = this.reader ? [this.reader, ...extraReaders] : [...extraReaders];
+    readers.forEach((reader, i) => this.attach(reader, i === 0));
+    // Without any reader nothing could ever read the store: recording would be pure cost.
+    this.recording = active && readers.length > 0;
+    this.meterProvider = new MeterProvider({ resource, readers });
+    this.createSelfMetrics();
+  }
+
+  record(pathKey: string, parentKey: string, element: GraphElement, durationSeconds: number, isError: boolean): void {
+    if (this.recording) this.store.record(pathKey, parentKey, element, durationSeconds, isError);
+  }
+
+  countInvalidRoute(): void {
+    this.routeInvalid++;
+  }
+
+  countDroppedSpan(): void {
+    this.spansDropped++;
+  }
+
+  /** The most recently closed interval. */
+  get lastSnapshot(): IntervalSnapshot {
+    return this.snapshot;
+  }
+
+  forceFlush(): Promise<void> {
+    return this.meterProvider.forceFlush();
+  }
+
+  shutdown(): Promise<void> {
+    this.shutdownPromise ??= this.meterProvider.shutdown().finally(() => this.store.clear());
+    return this.shutdownPromise;
+  }
+
+  /**
+   * Hooks a reader's collect(): the clock reader closes an interval first; every reader gets the
+   * ck.path.* data of the latest closed interval appended to its result.
+   */
+  private attach(reader: MetricReader, isClock: boolean): void {
+    const original = reader.collect.bind(reader);
+    const includeDuration = !(reader instanceof PrometheusExporter); // text format: no exponential histograms
+    reader.collect = async (options?: MetricCollectOptions): Promise<CollectionResult> => {
+      if (isClock) this.closeInterval();
+      const snapshot = this.snapshot;
+      const result = await original(options);
+      try {
+        this.append(reader, result.resourceMetrics, snapshot, includeDuration);
+      } catch (err) {
+        logger.once('warn', 'ck-path-metrics-append', `graph path metrics could not be added to a collection: ${describeError(err)}`);
+      }
+      return result;
+    };
+  }
+
+  private closeInterval(): void {
+    try {
+      this.snapshot = this.store.collectInterval();
+    } catch (err) {
+      logger.once('warn', 'ck-path-metrics-interval', `graph path metrics interval could not be closed: ${describeError(err)}`);
+    }
+  }
+
+  private append(reader: MetricReader, resourceMetrics: ResourceMetrics, snapshot: IntervalSnapshot, includeDuration: boolean): void {
+    this.snapshots.set(resourceMetrics, snapshot);
+    if (snapshot.rows.length === 0) return;
+    const metrics = buildPathMetricData(snapshot, {
+      counterTemporality: reader.selectAggregationTemporality(InstrumentType.COUNTER),
+      histogramTemporality: reader.selectAggregationTemporality(InstrumentType.HISTOGRAM),
+      quantiles: this.quantiles,
+      includeDuration,
+    });
+    let scope = resourceMetrics.scopeMetrics.find((s) => s.scope.name === METER_NAME && s.scope.version === this.meterVersion);
+    if (!scope) {
+      scope = { scope: { name: METER_NAME, version: this.meterVersion, schemaUrl: SCHEMA_URL }, metrics: [] };
+      resourceMetrics.scopeMetrics.push(scope);
+    }
+    scope.metrics.push(...metrics);
+  }
+
+  private createSelfMetrics(): void {
+    const meter = this.meterProvider.getMeter(METER_NAME, this.meterVersion, { schemaUrl: SCHEMA_URL });
+    const none: Attributes = {};
+    meter
+      .createObservableGauge('ck.agent.paths.active', { description: 'Graph path series held in memory', unit: '{series}' })
+      .addCallback((result) => result.observe(this.store.activeSeries, none));
+    const counters: Array<[string, string, string, () => number]> = [
+      ['ck.agent.paths.overflow', 'Spans folded into the overflow series (cardinality cap reached)', '{span}', () => this.store.overflowRecords],
+      ['ck.agent.route.invalid', 'Invalid ck-route values received (request treated as external entry)', '{request}', () => this.routeInvalid],
+      ['ck.agent.spans.dropped', 'Spans the agent had to drop', '{span}', () => this.spansDropped],
+      ['ck.agent.export.failures', 'Failed or timed-out metric exports', '{export}', () => this.exportFailures],
+    ];
+    for (const [name, description, unit, read] of counters) {
+      meter.createObservableCounter(name, { description, unit }).addCallback((result) => result.observe(read(), none));
+    }
+  }
+}
+
+function validQuantiles(quantiles: readonly number[] | undefined): readonly number[] {
+  const valid = (quantiles ?? []).filter((q) => typeof q === 'number' && q > 0 && q <= 1);
+  return valid.length > 0 ? [...new Set(valid)].sort((a, b) => a - b) : DEFAULT_QUANTILES;
+}
+
+function stringAttribute(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+let cachedVersion: string | undefined;
+
+/** ck-agent's own version: the nearest package.json named ck-agent above this file (src/ or build/src/). */
+export function packageVersion(): string {
+  if (cachedVersion !== undefined) return cachedVersion;
+  cachedVersion = '0.0.0';
+  let dir = __dirname;
+  for (let i = 0; i < 6; i++) {
+    try {
+      const json = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: unknown; version?: unknown };
+      if (json.name === 'ck-agent' && typeof json.version === 'string') {
+        cachedVersion = json.version;
+        break;
+      }
+    } catch {
+      // not here; keep walking up
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  return cachedVersion;
+}

@@ -1,0 +1,16 @@
+/** Graph path metrics: public surface of src/metrics (see graph-path-metrics.ts). */
+export { GraphPathMetrics, METER_NAME, SCHEMA_URL, DEFAULT_QUANTILES, packageVersion } from './graph-path-metrics';
+export {
+  PathStore,
+  PathSeries,
+  LOG_QUANTILES,
+  OVERFLOW,
+  DEFAULT_EVICT_AFTER_IDLE_INTERVALS,
+  type PathStoreOptions,
+  type SeriesSnapshot,
+  type IntervalSnapshot,
+} from './path-store';
+export { LoggingMetricExporter, toLoggingRow, type LoggingRow } from './logging-exporter';
+export { METRIC_CALLS, METRIC_ERRORS, METRIC_DURATION, METRIC_LATENCY } from './path-metric-data';
+export { CountingExporter, httpMetricsUrl, temporalityFor } from './readers';
+export type { GraphPathRecorder } from './types';
