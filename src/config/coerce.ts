@@ -4,6 +4,7 @@
  * quoted YAML scalars and init options all go through the same rules.
  */
 import { describeType, MAX_INT, type FieldType } from './schema';
+import { isPlainObject } from './tree';
 
 export type Coercion =
   | { readonly ok: true; readonly value: unknown }
@@ -229,7 +230,7 @@ const MAP_EXPECTED = 'a map of strings (k1=v1,k2=v2)';
 function coerceMap(raw: unknown, lowerCaseKeys: boolean): Coercion {
   let source: Record<string, unknown> | undefined;
   if (typeof raw === 'string') source = parseMapString(raw);
-  else if (typeof raw === 'object' && raw !== null && !Array.isArray(raw)) source = raw as Record<string, unknown>;
+  else if (isPlainObject(raw)) source = raw;
   if (source === undefined) return bad(MAP_EXPECTED);
   const out: Record<string, string> = {};
   try {

@@ -34,8 +34,15 @@ interface TreeContext {
   issues: ConfigIssue[];
 }
 
+/** An object literal (or null-prototype object): not an array, Date, Map, class instance. Never throws. */
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  try {
+    const proto: unknown = Object.getPrototypeOf(value);
+    return proto === Object.prototype || proto === null;
+  } catch {
+    return false;
+  }
 }
 
 /**
