@@ -1,0 +1,184 @@
+'use strict';
+/**
+ * Targets of the performance issue, and the tables (console + bench/README.md) of one run.
+ */
+const fs = require('node:fs');
+
+const f = (x, d = 0) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(d) : '-');
+const MACRO_ORDER = ['bare', 'ck', 'ck-full', 'otel', 'hypertrace', 'bare 2-hop', 'ck 2-hop', 'otel 2-hop'];
+
+function microNs(out, prefix) {
+  const r = out.micro && out.micro.results && out.micro.results.find((x) => x.name.startsWith(prefix));
+  return r ? r.nsPerOp : undefined;
+}
+
+/** Each target: { name, figure, met: true|false|undefined (not measured) }. */
+function evaluateTargets(out) {
+  const m = out.macro || {};
+  const t = [];
+  const ok = (x) => x !== undefined && m[x] && !m[x].skipped && m[x].reqPerSec;
+  const ratio = (a, b) => (ok(a) && ok(b) ? m[a].reqPerSec / m[b].reqPerSec : undefined);
+  const push = (name, value, cmp, figure) => t.push({ name, figure: value === undefined ? 'not measured' : figure(value), met: value === undefined ? undefined : cmp(value) });
+
+  push('ck >= 0.85x bare req/s', ratio('ck', 'bare'), (v) => v >= 0.85, (v) => `${f(v, 2)}x`);
+  push('ck-full >= 0.70x bare req/s', ratio('ck-full', 'bare'), (v) => v >= 0.7, (v) => `${f(v, 2)}x`);
+  push('ck >= 2x otel req/s', ratio('ck', 'otel'), (v) => v >= 2, (v) => `${f(v, 2)}x`);
+  push('ck-full >= 2x otel req/s', ratio('ck-full', 'otel'), (v) => v >= 2, (v) => `${f(v, 2)}x`);
+  push('ck >= 3x hypertrace req/s', ratio('ck', 'hypertrace'), (v) => v >= 3, (v) => `${f(v, 2)}x`);
+  push('ck-full >= 3x hypertrace req/s', ratio('ck-full', 'hypertrace'), (v) => v >= 3, (v) => `${f(v, 2)}x`);
+
+  const lat = out.latencyAtHalfLoad && out.latencyAtHalfLoad.scenarios;
+  for (const kind of ['autocannon', 'paced']) {
+    const added = lat && lat.ck && lat.bare ? lat.ck[kind].p99Ms - lat.bare[kind].p99Ms : undefined;
+    push(
+      `p99 added by ck <= 1 ms at 50 % load (${kind === 'autocannon' ? 'autocannon overallRate' : 'paced open-loop'})`,
+      added,
+      (v) => v <= 1,
+      (v) => `${f(v, 2)} ms (bare ${f(lat.bare[kind].p99Ms, 2)} -> ck ${f(lat.ck[kind].p99Ms, 2)} ms at ${out.latencyAtHalfLoad.rate} req/s)`
+    );
+  }
+  for (const id of ['ck', 'ck-full']) {
+    push(`RSS over bare <= 40 MB under load (${id})`, ok(id) && ok('bare') ? m[id].rssOverBareMB : undefined, (v) => v <= 40, (v) => `${f(v, 1)} MB (peak ${f(m[id].peakRssMB, 1)} vs ${f(m.bare.peakRssMB, 1)} MB)`);
+  }
+  const mem = out.memory && !out.memory.skipped ? out.memory : undefined;
+  const growth = mem && mem.afterWarmup ? mem.end.heapUsedMB - mem.afterWarmup.heapUsedMB : undefined;
+  push(
+    'memory flat under 50k paths x 5k parents (heap after GC grows <= 10 % or 5 MB after warm-up)',
+    growth,
+    (v) => v <= Math.max(5, mem.afterWarmup.heapUsedMB * 0.1),
+    (v) => `heap ${f(mem.afterWarmup.heapUsedMB, 1)} -> ${f(mem.end.heapUsedMB, 1)} MB (${v >= 0 ? '+' : ''}${f(v, 1)}), RSS ${f(mem.afterWarmup.rssMB, 1)} -> ${f(mem.end.rssMB, 1)} MB`
+  );
+  const ck = microNs(out, 'tracer: CKTracer start+end');
+  const sdk = microNs(out, 'tracer: SDK tracer start+end');
+  push('CKTracer start+end >= 5x faster than SDK tracer', ck && sdk ? sdk / ck : undefined, (v) => v >= 5, (v) => `${f(v, 1)}x (${f(ck, 0)} vs ${f(sdk, 0)} ns)`);
+  const rec = microNs(out, 'metrics: GraphPathMetrics.record');
+  push('HDR record + path bookkeeping <= 300 ns per span', rec, (v) => v <= 300, (v) => `${f(v, 0)} ns`);
+  return t;
+}
+
+const status = (met) => (met === true ? 'met' : met === false ? 'NOT MET' : 'not measured');
+
+function macroRows(out) {
+  const rows = [];
+  for (const id of MACRO_ORDER) {
+    const m = out.macro && out.macro[id];
+    if (!m) continue;
+    if (m.skipped) {
+      rows.push([id, 'skipped', '', '', '', '', '', '', '']);
+      continue;
+    }
+    rows.push([
+      id,
+      f(m.reqPerSec),
+      `${f(m.ratioToBare, 2)}x`,
+      `${f(m.pairedRatioToBare, 2)}x`,
+      f(m.p50Ms, 2),
+      f(m.p99Ms, 2),
+      f(m.peakRssMB, 1) + (m.hops === 2 ? ' (2 procs)' : ''),
+      String(m.errors),
+      `${f(m.foreignCoresMedian, 2)} (${m.usedRounds}/${m.rounds.length})`,
+    ]);
+  }
+  return rows;
+}
+
+function mdTable(header, rows) {
+  return [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+function textTable(header, rows) {
+  const all = [header, ...rows];
+  const w = header.map((_, i) => Math.max(...all.map((r) => String(r[i] ?? '').length)));
+  return all.map((r) => r.map((c, i) => String(c ?? '').padEnd(w[i])).join('  ')).join('\n');
+}
+
+function sections(out) {
+  const s = [];
+  const macroHeader = ['scenario', 'req/s (median)', 'vs bare', 'paired vs bare', 'p50 ms', 'p99 ms', 'peak RSS MB', 'errors', 'foreign CPU (rounds used)'];
+  s.push({
+    title: 'Macro (32 connections, saturation; 2-hop ratios are to bare 2-hop)',
+    header: macroHeader,
+    rows: macroRows(out),
+    note:
+      '"vs bare": median req/s over median bare req/s; "paired": median of per-round ratios. "foreign CPU": median cores used by other processes on the machine during a round; rounds above 0.25 are left out while at least half remain.',
+  });
+  const skipped = Object.entries(out.macro || {}).filter(([, m]) => m.skipped);
+  if (skipped.length) s.push({ title: 'Skipped scenarios', lines: skipped.map(([id, m]) => `${id}: ${m.skipped}`) });
+
+  const lat = out.latencyAtHalfLoad;
+  if (lat && lat.scenarios) {
+    const rows = [];
+    for (const [id, m] of Object.entries(lat.scenarios)) {
+      rows.push([id, f(m.autocannon.p50Ms, 2), f(m.autocannon.p99Ms, 2), f(m.paced.p50Ms, 2), f(m.paced.p99Ms, 2), f(m.paced.reqPerSec)]);
+    }
+    s.push({
+      title: `Latency at 50 % of bare's saturation throughput (${lat.rate} req/s)`,
+      header: ['scenario', 'autocannon p50', 'autocannon p99', 'paced p50', 'paced p99', 'paced req/s'],
+      rows,
+    });
+  }
+  const mem = out.memory;
+  if (mem && !mem.skipped) {
+    s.push({
+      title: `Memory: route-less http + ck-agent, ${mem.distinctPaths} paths x ${mem.distinctRoutes} ck-route parents, ${mem.seconds} s (${mem.requests} requests, ${f(mem.reqPerSec)} req/s)`,
+      header: ['point', 't s', 'RSS MB', 'heap used MB'],
+      rows: [
+        ['after warm-up (GC)', f(mem.afterWarmup?.t, 0), f(mem.afterWarmup?.rssMB, 1), f(mem.afterWarmup?.heapUsedMB, 1)],
+        ['end under load', f(mem.endUnderLoad?.t, 0), f(mem.endUnderLoad?.rssMB, 1), f(mem.endUnderLoad?.heapUsedMB, 1)],
+        ['end (GC)', f(mem.end.t, 0), f(mem.end.rssMB, 1), f(mem.end.heapUsedMB, 1)],
+      ],
+    });
+  } else if (mem) s.push({ title: 'Memory', lines: [`skipped: ${mem.skipped}`] });
+
+  if (out.micro && out.micro.results) {
+    s.push({
+      title: 'Micro (per operation, median)',
+      header: ['benchmark', 'ns/op', 'MB/s'],
+      rows: out.micro.results.map((r) => [r.name, f(r.nsPerOp, r.nsPerOp < 100 ? 1 : 0), r.mbPerSec ? f(r.mbPerSec, 0) : '']),
+    });
+    if (out.micro.skipped.length) s.push({ title: 'Micro skipped', lines: out.micro.skipped.map((x) => `${x.name}: ${x.reason}`) });
+  } else if (out.micro) s.push({ title: 'Micro', lines: [`skipped: ${out.micro.skipped}`] });
+
+  s.push({ title: 'Targets', header: ['target', 'figure', 'status'], rows: (out.targets || []).map((t) => [t.name, t.figure, status(t.met)]) });
+  return s;
+}
+
+function renderConsole(out) {
+  const parts = [`ck-agent bench (${out.mode}) ${out.date}  ${out.machine.cores} cores ${out.machine.cpuModel}, Node ${out.machine.node}; pinning: ${out.machine.pinning}`];
+  for (const sec of sections(out)) {
+    parts.push(`\n== ${sec.title}`);
+    parts.push(sec.lines ? sec.lines.join('\n') : textTable(sec.header, sec.rows));
+    if (sec.note) parts.push(sec.note);
+  }
+  return parts.join('\n');
+}
+
+function renderMarkdown(out, resultFile) {
+  const mc = out.machine;
+  const parts = [
+    `Latest run: **${out.date.slice(0, 16).replace('T', ' ')} UTC**, mode \`${out.mode}\` (${out.durationSec} s), results file \`${resultFile}\`.`,
+    '',
+    `Machine: ${mc.cores} cores, ${mc.cpuModel}, ${mc.memoryGiB} GiB, ${mc.os}; Node ${mc.node}; pinning: ${mc.pinning}.` +
+      ` Anchors: ${Object.entries(out.anchors).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}.`,
+  ];
+  for (const sec of sections(out)) {
+    parts.push('', `### ${sec.title}`, '');
+    parts.push(sec.lines ? sec.lines.map((l) => `- ${l}`).join('\n') : mdTable(sec.header, sec.rows));
+    if (sec.note) parts.push('', sec.note);
+  }
+  return parts.join('\n');
+}
+
+const START = '<!-- bench:results:start -->';
+const END = '<!-- bench:results:end -->';
+
+/** Replaces the results block of bench/README.md (between the markers). */
+function updateReadme(file, markdown) {
+  let text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : `# ck-agent benchmarks\n\n${START}\n${END}\n`;
+  if (!text.includes(START) || !text.includes(END)) text += `\n${START}\n${END}\n`;
+  const before = text.slice(0, text.indexOf(START) + START.length);
+  const after = text.slice(text.indexOf(END));
+  fs.writeFileSync(file, `${before}\n${markdown}\n${after}`);
+}
+
+module.exports = { evaluateTargets, renderConsole, renderMarkdown, updateReadme };
