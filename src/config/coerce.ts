@@ -51,6 +51,9 @@ export function coerce(type: FieldType, raw: unknown): Coercion {
     case 'bool':
       return coerceBool(raw);
     case 'int':
+      if (type.unlimited && (raw === Infinity || (typeof raw === 'string' && raw.trim().toLowerCase() === 'infinity'))) {
+        return ok(Infinity);
+      }
       return coerceInt(raw, type.min, type.max ?? MAX_INT, describeType(type));
     case 'number':
       return coerceNumber(raw, type.min, type.max, describeType(type));

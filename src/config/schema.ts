@@ -15,8 +15,11 @@ export type FieldType =
   | { kind: 'url' }
   /** true/false/1/0 (any case). */
   | { kind: 'bool' }
-  /** An integer in [min, max] (max defaults to 2^31-1, the largest delay setTimeout honours). */
-  | { kind: 'int'; min: number; max?: number }
+  /**
+   * An integer in [min, max] (max defaults to 2^31-1, the largest delay setTimeout honours).
+   * `unlimited` also accepts Infinity (or the text `infinity`): "no limit".
+   */
+  | { kind: 'int'; min: number; max?: number; unlimited?: boolean }
   /** A finite number in [min, max]. */
   | { kind: 'number'; min: number; max: number }
   /**
@@ -194,7 +197,11 @@ const DECLARATIONS: Record<string, FieldDecl> = {
   'tracing.batch.max_queue_size': int(1, 'Spans queued for export at most; more are dropped.'),
   'tracing.batch.max_export_batch_size': int(1, 'Spans per export batch (at most the queue size; larger values are clamped).'),
   'tracing.batch.export_timeout_millis': int(1, 'Span export timeout.'),
-  'tracing.attribute_value_length_limit': int(0, 'Longest string attribute value kept on a span.', undefined, 'no limit'),
+  'tracing.attribute_value_length_limit': {
+    type: { kind: 'int', min: 0, unlimited: true },
+    description: 'Longest string attribute value kept on a span (`infinity` = no limit).',
+    defaultDoc: 'no limit',
+  },
   'tracing.attribute_count_limit': int(0, 'Attributes per span at most.'),
   'redaction.header_names': {
     type: { kind: 'list', lowerCase: true },
@@ -285,7 +292,8 @@ export function describeType(type: FieldType): string {
     case 'int': {
       const max = type.max ?? MAX_INT;
       if (type.max !== undefined) return `an integer from ${type.min} to ${max}`;
-      return type.min === 1 ? 'an integer > 0' : `an integer >= ${type.min}`;
+      const text = type.min === 1 ? 'an integer > 0' : `an integer >= ${type.min}`;
+      return type.unlimited ? `${text}, or infinity` : text;
     }
     case 'number':
       return `a number from ${type.min} to ${type.max}`;

@@ -218,6 +218,9 @@ test('attribute limits: generic and span-specific variables (span-specific wins)
   t.is(specific.attributeValueLengthLimit, 512);
   t.is(specific.attributeCountLimit, 32);
   t.is(defaults.tracing.attributeValueLengthLimit, Infinity);
+  const unlimited = resolve({}, { OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: '256', CK_TRACING_ATTRIBUTE_VALUE_LENGTH_LIMIT: 'Infinity' });
+  t.is(unlimited.config.tracing.attributeValueLengthLimit, Infinity);
+  t.deepEqual(unlimited.warnings, []);
   t.is(defaults.tracing.attributeCountLimit, 128);
 });
 
