@@ -63,3 +63,11 @@ export function stripRouteComment(sql: string): string {
   if (!sql.includes(`${CK_ROUTE_COMMENT_KEY}='`)) return sql;
   return sql.replace(TRAILING_ROUTE_COMMENT, '');
 }
+
+/** Our comment anywhere in a text, also cut short (servers quote statement excerpts in errors). */
+const ROUTE_COMMENT_ANYWHERE = / ?\/\*ck_route='[0-9a-f-]{0,21}(?:'\*\/)?/g;
+
+/** `text` (an error message, an error's `sql`) without any ck_route comment we added. */
+export function removeRouteComments(text: string): string {
+  return text.includes('ck_route=') ? text.replace(ROUTE_COMMENT_ANYWHERE, '') : text;
+}

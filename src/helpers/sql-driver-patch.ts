@@ -18,7 +18,7 @@ import { context, type Span } from '@opentelemetry/api';
 import { summarizeSql } from '../graph';
 import { outgoingRoute } from './path-entry';
 import { Redactor } from './redaction';
-import { appendRouteComment, stripRouteComment } from './sql-comment';
+import { appendRouteComment, removeRouteComments, stripRouteComment } from './sql-comment';
 import { maskSql, type SqlDialect } from './sql-lexer';
 
 /** Statements longer than this are cut even when no attribute length limit is configured. */
@@ -186,6 +186,9 @@ export function removeQueryPatch(proto: Record<string, unknown>, method: string)
   }
 }
 
+/** Returned by the comment functions when the statement was left as it was. */
+export const UNCHANGED: unique symbol = Symbol('ck-agent.sql-unchanged');
+
 /** True for `{...}` literals (not class instances, whose identity and prototype must be kept). */
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== 'object') return false;
@@ -194,36 +197,42 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 /**
- * The first argument of pg `client.query` with the ck_route comment, or the argument unchanged:
- * strings, and plain `{ text }` configs without a prepared-statement `name` (copied, never
- * mutated). Submittables (cursors, streams) and named statements are left alone.
+ * The first argument of pg `client.query` with the ck_route comment, or UNCHANGED: strings, and
+ * plain `{ text }` configs without a prepared-statement `name` (copied, never mutated).
+ * Submittables (cursors, streams) and named statements are left alone.
  */
 export function commentPgQueryArg(arg: unknown, route: string): unknown {
-  if (typeof arg === 'string') return appendRouteComment(arg, route, 'postgresql');
-  if (!isPlainObject(arg) || typeof arg.text !== 'string') return arg;
-  if (arg.name !== undefined || typeof arg.submit === 'function') return arg;
+  if (typeof arg === 'string') {
+    const text = appendRouteComment(arg, route, 'postgresql');
+    return text === arg ? UNCHANGED : text;
+  }
+  if (!isPlainObject(arg) || typeof arg.text !== 'string') return UNCHANGED;
+  if (arg.name !== undefined || typeof arg.submit === 'function') return UNCHANGED;
   const text = appendRouteComment(arg.text, route, 'postgresql');
-  return text === arg.text ? arg : { ...arg, text };
+  return text === arg.text ? UNCHANGED : { ...arg, text };
 }
 
 /**
- * The first argument of mysql2 `connection.query` with the ck_route comment, or unchanged:
+ * The first argument of mysql2 `connection.query` with the ck_route comment, or UNCHANGED:
  * strings; plain `{ sql }` options (copied); mysql2's own Query command objects, which the pool
  * creates per call (their `sql` is updated in place, as nothing else holds them).
  */
 export function commentMysqlQueryArg(arg: unknown, route: string): unknown {
-  if (typeof arg === 'string') return appendRouteComment(arg, route, 'mysql');
-  if (arg === null || typeof arg !== 'object') return arg;
+  if (typeof arg === 'string') {
+    const sql = appendRouteComment(arg, route, 'mysql');
+    return sql === arg ? UNCHANGED : sql;
+  }
+  if (arg === null || typeof arg !== 'object') return UNCHANGED;
   const query = arg as { sql?: unknown; constructor?: { name?: string } };
-  if (typeof query.sql !== 'string') return arg;
+  if (typeof query.sql !== 'string') return UNCHANGED;
   const sql = appendRouteComment(query.sql, route, 'mysql');
-  if (sql === query.sql) return arg;
+  if (sql === query.sql) return UNCHANGED;
   if (isPlainObject(arg)) return { ...arg, sql };
   if (query.constructor?.name === 'Query') {
     query.sql = sql;
     return arg;
   }
-  return arg;
+  return UNCHANGED;
 }
 
 /** Settings the query patch reads on every call (mutable so disable() can switch it off). */
@@ -231,9 +240,59 @@ export interface RouteCommentSwitch {
   enabled: boolean;
 }
 
+/** Error fields a driver may fill with (an excerpt of) the statement text. */
+const STATEMENT_ERROR_FIELDS = ['message', 'sqlMessage', 'sql'] as const;
+
+/**
+ * Removes our comment from an error the driver built from the commented statement (MySQL quotes
+ * the statement in syntax errors, mysql2 attaches it as `err.sql`), so the app sees the error it
+ * would see without the agent.
+ */
+export function scrubRouteComment(err: unknown): void {
+  if (err === null || typeof err !== 'object') return;
+  const fields = err as Record<string, unknown>;
+  for (const key of STATEMENT_ERROR_FIELDS) {
+    const value = fields[key];
+    if (typeof value === 'string' && value.includes('ck_route=')) {
+      try {
+        fields[key] = removeRouteComments(value);
+      } catch {
+        // A read-only field stays as it is.
+      }
+    }
+  }
+}
+
+type NodeCallback = (this: unknown, err: unknown, ...rest: unknown[]) => unknown;
+
+function scrubbingCallback(callback: NodeCallback): NodeCallback {
+  return function ckScrubbedCallback(this: unknown, err: unknown) {
+    if (err) scrubRouteComment(err);
+    // eslint-disable-next-line prefer-rest-params
+    return callback.apply(this, arguments as unknown as [unknown, ...unknown[]]);
+  };
+}
+
+/**
+ * When a comment was added, errors reaching the app's callback (the last argument, or a mysql2
+ * Query command's `onResult`) are scrubbed of it. Only then: calls without a comment are not
+ * touched at all.
+ */
+function scrubErrorsOf(args: unknown[]): void {
+  const last = args.length - 1;
+  if (typeof args[last] === 'function') {
+    args[last] = scrubbingCallback(args[last] as NodeCallback);
+    return;
+  }
+  const query = args[0] as { onResult?: unknown } | undefined;
+  if (query && typeof query === 'object' && typeof query.onResult === 'function') {
+    query.onResult = scrubbingCallback(query.onResult as NodeCallback);
+  }
+}
+
 /**
  * A driver `query` wrapper adding the ck_route comment to its first argument. One shared
- * function per (driver, switch): no per-call closure.
+ * function per (driver, switch): no per-call closure unless a comment was actually added.
  */
 export function routeCommentWrapper(
   commentArg: (arg: unknown, route: string) => unknown,
@@ -247,7 +306,11 @@ export function routeCommentWrapper(
         const route = activeRoute();
         if (route !== undefined) {
           try {
-            args[0] = commentArg(args[0], route);
+            const commented = commentArg(args[0], route);
+            if (commented !== UNCHANGED) {
+              args[0] = commented;
+              scrubErrorsOf(args);
+            }
           } catch {
             // Never alter the call when our rules fail: the statement goes as the app wrote it.
           }

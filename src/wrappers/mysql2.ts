@@ -14,12 +14,14 @@
  * Upstream has no `requireParentSpan`: queries outside any request are always recorded, under
  * the root path.
  */
-import type { Span } from '@opentelemetry/api';
+import type { Span, SpanStatus } from '@opentelemetry/api';
 import { MySQL2Instrumentation, type MySQL2InstrumentationConfig } from '@opentelemetry/instrumentation-mysql2';
 import type { Instrumentation, InstrumentationModuleDefinition } from '@opentelemetry/instrumentation';
 import type { CKAgent } from '../agent';
 import { summarizeSql } from '../graph';
 import { Redactor } from '../helpers/redaction';
+import { removeRouteComments } from '../helpers/sql-comment';
+import { maskSql } from '../helpers/sql-lexer';
 import {
   ATTR_DB_COLLECTION_NAME,
   ATTR_DB_OPERATION_NAME,
@@ -72,6 +74,7 @@ export class CKMySQL2Instrumentation extends CKInstrumentation<CKMySQL2Instrumen
     // Span start: read what upstream put in db.query.text (masked, or formatted when the user
     // opted out of masking) and add the summary; never the raw values.
     const onSpanStart = (span: Span): void => {
+      maskStatusMessages(span);
       const attributes = (span as unknown as { attributes?: Record<string, unknown> }).attributes;
       const text = attributes?.[ATTR_DB_QUERY_TEXT];
       if (typeof text !== 'string') return;
@@ -103,6 +106,23 @@ export class CKMySQL2Instrumentation extends CKInstrumentation<CKMySQL2Instrumen
       responseHook: chainHooks('mysql2 responseHook', responseHook, userConfig.responseHook),
     });
   }
+}
+
+/**
+ * MySQL error messages quote values and statement excerpts (`Duplicate entry 'bob@x' for key
+ * 'email'`, `... near 'SELEC 1 ...'`), and upstream copies them into the span status. The span's
+ * setStatus is routed through a shared function that masks literals (and our comment) first.
+ */
+function maskStatusMessages(span: Span): void {
+  (span as Span & { setStatus: Span['setStatus'] }).setStatus = maskedSetStatus;
+}
+
+function maskedSetStatus(this: Span, status: SpanStatus): Span {
+  const setStatus = (Object.getPrototypeOf(this) as Span).setStatus;
+  if (status && typeof status.message === 'string' && status.message.length > 0) {
+    status = { ...status, message: maskSql(removeRouteComments(status.message), 'mysql', 1024) };
+  }
+  return setStatus.call(this, status);
 }
 
 function bounded(text: string, maxLength: number): string {

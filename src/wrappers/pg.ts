@@ -18,6 +18,7 @@ import type { Instrumentation, InstrumentationModuleDefinition } from '@opentele
 import type { CKAgent } from '../agent';
 import { Redactor } from '../helpers/redaction';
 import {
+  ATTR_DB_OPERATION_NAME,
   SqlStatementDescriber,
   commentPgQueryArg,
   installQueryPatch,
@@ -44,6 +45,7 @@ export interface CKPgInstrumentationConfig extends PgInstrumentationConfig {
 // pg calls the hooks with these shapes (types.d.ts of the upstream package).
 type PgRequestHook = NonNullable<PgInstrumentationConfig['requestHook']>;
 type PgResponseHook = NonNullable<PgInstrumentationConfig['responseHook']>;
+type PgConnectionHook = NonNullable<PgInstrumentationConfig['connectionHook']>;
 
 export class CKPgInstrumentation extends CKInstrumentation<CKPgInstrumentationConfig> {
   readonly libraryName = 'pg';
@@ -71,6 +73,11 @@ export class CKPgInstrumentation extends CKInstrumentation<CKPgInstrumentationCo
       setReturnedRows(span, info?.data);
     };
 
+    // pg.connect / pg-pool.connect spans: element `CONNECT` (connection time per path).
+    const connectionHook: PgConnectionHook = (span: Span) => {
+      span.setAttribute(ATTR_DB_OPERATION_NAME, 'CONNECT');
+    };
+
     const patch = queryCommentPatch(this.commentSwitch);
     const Upstream = decorateUpstream(PgInstrumentation, {
       onInit: (definitions) => chainPgClientPatches(definitions, patch),
@@ -80,6 +87,7 @@ export class CKPgInstrumentation extends CKInstrumentation<CKPgInstrumentationCo
       enabled: false,
       requestHook: chainHooks('pg requestHook', requestHook, userConfig.requestHook),
       responseHook: chainHooks('pg responseHook', responseHook, userConfig.responseHook),
+      connectionHook: chainHooks('pg connectionHook', connectionHook, userConfig.connectionHook),
     });
   }
 }
