@@ -31,7 +31,13 @@ export function resolveConfig(options: CKOptions = {}, env: NodeJS.ProcessEnv = 
     config = defaultConfig(); // never throws: its only I/O (package.json) is guarded
   }
   if (config.strict && issues.length > 0) throw new ConfigError(issues);
-  for (const issue of issues) logger.warn(issue.message);
+  for (const issue of issues) {
+    try {
+      logger.warn(issue.message);
+    } catch {
+      // an app-provided log sink that throws must not turn a warning into a crash
+    }
+  }
   return deepFreeze(config);
 }
 

@@ -122,3 +122,15 @@ test('a non-object env is treated as empty', (t) => {
   t.deepEqual(warnings, []);
   t.is(config.metrics.maxPaths, 2000);
 });
+
+test('a log sink that throws does not make resolution throw', (t) => {
+  const { logger } = require('../../src/logger') as typeof import('../../src/logger');
+  logger.setSink(() => {
+    throw new Error('sink down');
+  });
+  try {
+    t.is(resolveConfig({}, { CK_METRICS_MAX_PATHS: 'x' }).metrics.maxPaths, 2000);
+  } finally {
+    logger.setSink(() => undefined);
+  }
+});
