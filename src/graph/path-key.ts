@@ -24,78 +24,94 @@
  *    mod 2^64.
  * 4. Output: h as 16 lower-case hex digits, zero-padded, most significant first.
  *
- * Implemented with two unsigned 32-bit halves in plain numbers instead of BigInt: this runs on
- * every request, and BigInt arithmetic allocates. Every intermediate value stays below 2^53, so
- * double arithmetic is exact.
+ * Implemented with small-integer limbs instead of BigInt: this runs on every request, and BigInt
+ * arithmetic allocates. test/graph/path-key.test.ts checks it against a BigInt reference.
  */
 import type { GraphElement } from './types';
 
-const FNV_OFFSET_HI = 0xcbf29ce4;
-const FNV_OFFSET_LO = 0x84222325;
-/** The FNV 64-bit prime is 2^40 + 0x1b3; multiplying splits into `h * 0x1b3 + (h << 40)`. */
+/** The FNV 64-bit prime is 2^40 + 0x1b3 (offset basis 0xcbf29ce484222325 is set as limbs below). */
 const FNV_PRIME_LOW = 0x1b3;
-const TWO_POW_32 = 4294967296;
 const FIELD_SEPARATOR = 0x1f;
 
-// Running hash state. Module-level so hashing allocates nothing; JS is single-threaded and no
-// function below yields while a hash is in progress.
-let hashHi = 0;
-let hashLo = 0;
-
-function mixByte(byte: number): void {
-  const lo = (hashLo ^ byte) >>> 0;
-  const loProduct = lo * FNV_PRIME_LOW; // < 2^41, exact
-  const newLo = loProduct >>> 0;
-  const carry = (loProduct - newLo) / TWO_POW_32;
-  // High half: hi * 0x1b3 + carry + the low half's contribution of (h << 40), i.e. lo << 8.
-  hashHi = (hashHi * FNV_PRIME_LOW + carry + ((lo << 8) >>> 0)) >>> 0;
-  hashLo = newLo;
-}
-
-/** Feeds the UTF-8 bytes of `s` into the running hash without materialising a buffer. */
-function mixString(s: string): void {
-  const n = s.length;
-  for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) {
-      mixByte(c);
-    } else if (c < 0x800) {
-      mixByte(0xc0 | (c >> 6));
-      mixByte(0x80 | (c & 0x3f));
-    } else if (c >= 0xd800 && c <= 0xdfff) {
-      const next = i + 1 < n ? s.charCodeAt(i + 1) : 0;
-      if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
-        const cp = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
-        mixByte(0xf0 | (cp >> 18));
-        mixByte(0x80 | ((cp >> 12) & 0x3f));
-        mixByte(0x80 | ((cp >> 6) & 0x3f));
-        mixByte(0x80 | (cp & 0x3f));
-        i++;
-      } else {
-        // Lone surrogate: U+FFFD, as every standard UTF-8 encoder writes it.
-        mixByte(0xef);
-        mixByte(0xbf);
-        mixByte(0xbd);
+/**
+ * FNV-1a 64 over the UTF-8 bytes of `a`, then (if `sections` > 1) byte 0x1f and `b`, then
+ * (if `sections` > 2) 0x1f and `c`.
+ *
+ * The 64-bit state is four 16-bit limbs h0 (least significant) .. h3, so every intermediate is a
+ * small integer (< 2^26) that V8 keeps unboxed. Multiplying by the prime 2^40 + 0x1b3:
+ *   t0 = h0·0x1b3,  t1 = h1·0x1b3,  t2 = h2·0x1b3 + (h0 << 8),  t3 = h3·0x1b3 + (h1 << 8)
+ * then carries propagate upward and the top carry is dropped (mod 2^64).
+ */
+function fnvHex(sections: number, a: string, b: string, c: string): string {
+  let h0 = 0x2325;
+  let h1 = 0x8422;
+  let h2 = 0x9ce4;
+  let h3 = 0xcbf2;
+  for (let section = 0; section < sections; section++) {
+    const s = section === 0 ? a : section === 1 ? b : c;
+    const n = s.length;
+    // i = -1 feeds the separator byte before sections 2 and 3.
+    for (let i = section === 0 ? 0 : -1; i < n; i++) {
+      let byte = i < 0 ? FIELD_SEPARATOR : s.charCodeAt(i);
+      if (byte >= 0x80) {
+        // Multi-byte UTF-8 (rare in names): feed all bytes but the last here.
+        let cp = byte;
+        if (cp >= 0xd800 && cp <= 0xdfff) {
+          const next = i + 1 < n ? s.charCodeAt(i + 1) : 0;
+          if (cp <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+            cp = 0x10000 + ((cp - 0xd800) << 10) + (next - 0xdc00);
+            i++;
+          } else {
+            cp = 0xfffd; // lone surrogate → U+FFFD, as every standard UTF-8 encoder writes it
+          }
+        }
+        let pending = cp < 0x800 ? 1 : cp < 0x10000 ? 2 : 3;
+        byte = pending === 1 ? 0xc0 | (cp >> 6) : pending === 2 ? 0xe0 | (cp >> 12) : 0xf0 | (cp >> 18);
+        while (pending > 0) {
+          h0 ^= byte;
+          const t0 = h0 * FNV_PRIME_LOW;
+          const t1 = h1 * FNV_PRIME_LOW + (t0 >>> 16);
+          const t2 = h2 * FNV_PRIME_LOW + (h0 << 8) + (t1 >>> 16);
+          const t3 = h3 * FNV_PRIME_LOW + (h1 << 8) + (t2 >>> 16);
+          h0 = t0 & 0xffff;
+          h1 = t1 & 0xffff;
+          h2 = t2 & 0xffff;
+          h3 = t3 & 0xffff;
+          pending--;
+          byte = 0x80 | ((cp >> (6 * pending)) & 0x3f);
+        }
       }
-    } else {
-      mixByte(0xe0 | (c >> 12));
-      mixByte(0x80 | ((c >> 6) & 0x3f));
-      mixByte(0x80 | (c & 0x3f));
+      h0 ^= byte;
+      const t0 = h0 * FNV_PRIME_LOW;
+      const t1 = h1 * FNV_PRIME_LOW + (t0 >>> 16);
+      const t2 = h2 * FNV_PRIME_LOW + (h0 << 8) + (t1 >>> 16);
+      const t3 = h3 * FNV_PRIME_LOW + (h1 << 8) + (t2 >>> 16);
+      h0 = t0 & 0xffff;
+      h1 = t1 & 0xffff;
+      h2 = t2 & 0xffff;
+      h3 = t3 & 0xffff;
     }
   }
+  return hex16(h3, h2, h1, h0);
 }
 
-function hex8(n: number): string {
-  const s = n.toString(16);
-  return s.length === 8 ? s : '00000000'.slice(s.length) + s;
+/** Char codes of '0'-'9', 'a'-'f'. */
+const HEX_CODES = [0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66];
+
+/** Four 16-bit limbs (most significant first) as 16 hex chars: one flat string, no concatenation. */
+function hex16(a: number, b: number, c: number, d: number): string {
+  const x = HEX_CODES;
+  return String.fromCharCode(
+    x[a >>> 12], x[(a >>> 8) & 15], x[(a >>> 4) & 15], x[a & 15],
+    x[b >>> 12], x[(b >>> 8) & 15], x[(b >>> 4) & 15], x[b & 15],
+    x[c >>> 12], x[(c >>> 8) & 15], x[(c >>> 4) & 15], x[c & 15],
+    x[d >>> 12], x[(d >>> 8) & 15], x[(d >>> 4) & 15], x[d & 15]
+  );
 }
 
 /** FNV-1a 64 of the UTF-8 bytes of a string, as 16 lower-case hex chars. Exposed for tests and tools. */
 export function fnv1a64Hex(s: string): string {
-  hashHi = FNV_OFFSET_HI;
-  hashLo = FNV_OFFSET_LO;
-  mixString(s);
-  return hex8(hashHi) + hex8(hashLo);
+  return fnvHex(1, s, '', '');
 }
 
 /**
@@ -103,14 +119,7 @@ export function fnv1a64Hex(s: string): string {
  * cached canonical). Same result as `pathKey(parentKey, serviceName, element)`.
  */
 export function pathKeyFromCanonical(parentKey: string, serviceName: string, canonical: string): string {
-  hashHi = FNV_OFFSET_HI;
-  hashLo = FNV_OFFSET_LO;
-  mixString(parentKey);
-  mixByte(FIELD_SEPARATOR);
-  mixString(serviceName);
-  mixByte(FIELD_SEPARATOR);
-  mixString(canonical);
-  return hex8(hashHi) + hex8(hashLo);
+  return fnvHex(3, parentKey, serviceName, canonical);
 }
 
 /** The new path key of a request that entered `serviceName` through `element` from `parentKey`. */

@@ -124,7 +124,7 @@ function randomString(maxLength: number): string {
   return s;
 }
 
-test('32-bit-halves FNV equals the BigInt reference on 3000 random inputs', (t) => {
+test('limb-based FNV equals the BigInt reference on 3000 random inputs', (t) => {
   for (let i = 0; i < 3000; i++) {
     const s = i % 3 === 0 ? randomBytes(Math.floor(Math.random() * 64)).toString('latin1') : randomString(80);
     const got = fnv1a64Hex(s);
