@@ -138,7 +138,7 @@ export class GraphPathMetrics implements GraphPathRecorder {
 
   private append(reader: MetricReader, resourceMetrics: ResourceMetrics, snapshot: IntervalSnapshot, includeDuration: boolean): void {
     this.snapshots.set(resourceMetrics, snapshot);
-    if (snapshot.rows.length === 0) return;
+    if (snapshot.cumulative.length === 0) return;
     const metrics = buildPathMetricData(snapshot, {
       counterTemporality: reader.selectAggregationTemporality(InstrumentType.COUNTER),
       histogramTemporality: reader.selectAggregationTemporality(InstrumentType.HISTOGRAM),

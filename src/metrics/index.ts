@@ -8,6 +8,7 @@ export {
   DEFAULT_EVICT_AFTER_IDLE_INTERVALS,
   type PathStoreOptions,
   type SeriesSnapshot,
+  type CumulativeSnapshot,
   type IntervalSnapshot,
 } from './path-store';
 export { LoggingMetricExporter, toLoggingRow, type LoggingRow } from './logging-exporter';

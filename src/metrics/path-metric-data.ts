@@ -20,7 +20,7 @@ import {
   type MetricData,
   type SumMetricData,
 } from '@opentelemetry/sdk-metrics';
-import type { IntervalSnapshot, SeriesSnapshot } from './path-store';
+import type { CumulativeSnapshot, IntervalSnapshot, SeriesSnapshot } from './path-store';
 
 export const METRIC_CALLS = 'ck.path.calls';
 export const METRIC_ERRORS = 'ck.path.errors';
@@ -39,36 +39,42 @@ export interface PathMetricOptions {
 }
 
 export function buildPathMetricData(snapshot: IntervalSnapshot, options: PathMetricOptions): MetricData[] {
-  const rows = snapshot.rows;
   const endTime = millisToHrTime(snapshot.time);
-  const counterDelta = options.counterTemporality === AggregationTemporality.DELTA;
-  const histogramDelta = options.histogramTemporality === AggregationTemporality.DELTA;
-
-  const calls: DataPoint<number>[] = new Array(rows.length);
-  const errors: DataPoint<number>[] = new Array(rows.length);
+  const calls: DataPoint<number>[] = [];
+  const errors: DataPoint<number>[] = [];
   const durations: DataPoint<ExponentialHistogram>[] = [];
   const latency: DataPoint<number>[] = [];
-  const quantileIndexes = options.quantiles.map((q) => snapshot.quantiles.indexOf(q)).filter((i) => i >= 0);
 
-  for (let r = 0; r < rows.length; r++) {
-    const row = rows[r];
-    const attributes = row.series.attributes;
-    const intervalStart = millisToHrTime(row.intervalStart);
-    const counterStart = counterDelta ? intervalStart : millisToHrTime(row.series.startTime);
-    calls[r] = point(counterStart, endTime, attributes, counterDelta ? row.calls : row.totalCalls);
-    errors[r] = point(counterStart, endTime, attributes, counterDelta ? row.errors : row.totalErrors);
-    if (options.includeDuration) {
-      durations.push(
-        point(
-          histogramDelta ? intervalStart : millisToHrTime(row.series.startTime),
-          endTime,
-          attributes,
-          histogramDelta ? intervalHistogram(row) : cumulativeHistogram(row)
-        )
-      );
+  // Counters: delta = this interval's closed rows; cumulative = every series' totals.
+  if (options.counterTemporality === AggregationTemporality.DELTA) {
+    for (const row of snapshot.rows) {
+      const start = millisToHrTime(row.intervalStart);
+      calls.push(point(start, endTime, row.series.attributes, row.calls));
+      errors.push(point(start, endTime, row.series.attributes, row.errors));
     }
+  } else {
+    for (const c of snapshot.cumulative) {
+      const start = millisToHrTime(c.series.startTime);
+      calls.push(point(start, endTime, c.series.attributes, c.totalCalls));
+      errors.push(point(start, endTime, c.series.attributes, c.totalErrors));
+    }
+  }
+  if (options.includeDuration) {
+    if (options.histogramTemporality === AggregationTemporality.DELTA) {
+      for (const row of snapshot.rows) {
+        durations.push(point(millisToHrTime(row.intervalStart), endTime, row.series.attributes, intervalHistogram(row)));
+      }
+    } else {
+      for (const c of snapshot.cumulative) {
+        durations.push(point(millisToHrTime(c.series.startTime), endTime, c.series.attributes, cumulativeHistogram(c)));
+      }
+    }
+  }
+  const quantileIndexes = options.quantiles.map((q) => snapshot.quantiles.indexOf(q)).filter((i) => i >= 0);
+  for (const row of snapshot.rows) {
+    const start = millisToHrTime(row.intervalStart);
     for (const qi of quantileIndexes) {
-      latency.push(point(intervalStart, endTime, withQuantile(attributes, snapshot.quantiles[qi]), row.quantiles[qi]));
+      latency.push(point(start, endTime, withQuantile(row.series.attributes, snapshot.quantiles[qi]), row.quantiles[qi]));
     }
   }
 
@@ -139,7 +145,7 @@ function intervalHistogram(row: SeriesSnapshot): ExponentialHistogram {
   };
 }
 
-function cumulativeHistogram(row: SeriesSnapshot): ExponentialHistogram {
+function cumulativeHistogram(row: CumulativeSnapshot): ExponentialHistogram {
   return {
     count: row.totalCalls,
     sum: row.totalSum,

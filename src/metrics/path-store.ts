@@ -20,13 +20,19 @@
  *   Every record folded there counts in `overflowRecords` (self-metric `ck.agent.paths.overflow`).
  *   The overflow series does not count against the cap and is never evicted.
  * - Idle eviction: a series with no calls for `evictAfterIdleIntervals` (default 10) consecutive
- *   intervals is removed, freeing its slot under the cap. If it comes back it starts afresh
+ *   intervals is removed, freeing its slot under the cap (calls still carried below `minCalls`
+ *   are dropped with it). If it comes back it starts afresh
  *   (cumulative counts restart: a counter reset, which OTLP and Prometheus consumers handle).
  * - `minCalls`: an interval in which a series got fewer calls than `minCalls` is not closed: the
  *   series is left out of that snapshot and its interval counts and histogram keep accumulating
  *   until the threshold is reached (its `intervalStart` stays where it was), so no call is lost
  *   and quantiles always come from at least `minCalls` samples. Cumulative totals only include
  *   closed intervals, so cumulative counts and the cumulative duration histogram always agree.
+ * - What an interval exports: per-interval data (LOGGING rows, ck.path.latency, delta streams)
+ *   only for series whose interval closed; cumulative streams for every held series that has
+ *   closed an interval before, with its unchanged totals while idle or below `minCalls` (as an
+ *   SDK cumulative stream would), so a lost export or a Prometheus scrape never hides a series
+ *   that still exists.
  */
 import * as hdr from 'hdr-histogram-js';
 import type { JsHistogram } from 'hdr-histogram-js';
@@ -80,6 +86,8 @@ export class PathSeries {
   totalBuckets: ExpoBuckets = EMPTY_BUCKETS;
 
   idleIntervals = 0;
+  /** intervalCalls when the previous interval was cut (differs from it when calls arrived since). */
+  callsAtLastCut = 0;
   /** Next series in the same (pathKey, parentKey, name) bucket. */
   nextSameName: PathSeries | undefined = undefined;
 
@@ -119,9 +127,19 @@ export class PathSeries {
   }
 }
 
-/** One exported series of a closed interval. Times in ms since the epoch, durations in seconds. */
-export interface SeriesSnapshot {
+/** Cumulative state of a series at the end of an interval (closed intervals only). */
+export interface CumulativeSnapshot {
   readonly series: PathSeries;
+  readonly totalCalls: number;
+  readonly totalErrors: number;
+  readonly totalSum: number;
+  readonly totalMin: number;
+  readonly totalMax: number;
+  readonly totalBuckets: ExpoBuckets;
+}
+
+/** One exported series of a closed interval. Times in ms since the epoch, durations in seconds. */
+export interface SeriesSnapshot extends CumulativeSnapshot {
   readonly calls: number;
   readonly errors: number;
   readonly sum: number;
@@ -132,12 +150,6 @@ export interface SeriesSnapshot {
   readonly intervalStart: number;
   readonly intervalEnd: number;
   readonly buckets: ExpoBuckets;
-  readonly totalCalls: number;
-  readonly totalErrors: number;
-  readonly totalSum: number;
-  readonly totalMin: number;
-  readonly totalMax: number;
-  readonly totalBuckets: ExpoBuckets;
 }
 
 export interface IntervalSnapshot {
@@ -145,10 +157,22 @@ export interface IntervalSnapshot {
   readonly time: number;
   /** Sorted quantiles every row carries values for. */
   readonly quantiles: readonly number[];
+  /** Series whose interval closed now (>= minCalls calls): the per-interval data. */
   readonly rows: readonly SeriesSnapshot[];
+  /**
+   * Every held series that has closed at least one interval, with its cumulative totals (the
+   * closed rows are included as themselves). Cumulative streams are exported from this, so a
+   * series keeps its last cumulative value while idle or below minCalls, until evicted.
+   */
+  readonly cumulative: readonly CumulativeSnapshot[];
 }
 
-export const EMPTY_SNAPSHOT: IntervalSnapshot = Object.freeze({ time: 0, quantiles: LOG_QUANTILES, rows: Object.freeze([]) as readonly SeriesSnapshot[] });
+export const EMPTY_SNAPSHOT: IntervalSnapshot = Object.freeze({
+  time: 0,
+  quantiles: LOG_QUANTILES,
+  rows: Object.freeze([]) as readonly SeriesSnapshot[],
+  cumulative: Object.freeze([]) as readonly CumulativeSnapshot[],
+});
 
 type NameMap = Map<string, PathSeries>;
 type ParentMap = Map<string, NameMap>;
@@ -214,18 +238,19 @@ export class PathStore {
     const time = this.now();
     this.lastCut = time;
     const rows: SeriesSnapshot[] = [];
+    const cumulative: CumulativeSnapshot[] = [];
     let kept = 0;
     for (let i = 0; i < this.series.length; i++) {
       const series = this.series[i];
-      if (this.close(series, time, rows)) {
+      if (this.close(series, time, rows, cumulative)) {
         this.unindex(series);
         continue;
       }
       this.series[kept++] = series;
     }
     this.series.length = kept;
-    if (this.overflowSeries) this.close(this.overflowSeries, time, rows);
-    return { time, quantiles: this.quantiles, rows };
+    if (this.overflowSeries) this.close(this.overflowSeries, time, rows, cumulative);
+    return { time, quantiles: this.quantiles, rows, cumulative };
   }
 
   /** Forgets everything (shutdown). */
@@ -236,15 +261,21 @@ export class PathStore {
   }
 
   /** Returns true when the series should be evicted. */
-  private close(series: PathSeries, time: number, rows: SeriesSnapshot[]): boolean {
+  private close(series: PathSeries, time: number, rows: SeriesSnapshot[], cumulative: CumulativeSnapshot[]): boolean {
     const calls = series.intervalCalls;
-    if (calls === 0) {
+    if (calls === series.callsAtLastCut) {
+      // No call since the last cut (carried calls do not count as activity).
       series.idleIntervals++;
-      if (series.overflow) return false;
-      return series.idleIntervals >= this.evictAfterIdleIntervals;
+      if (!series.overflow && series.idleIntervals >= this.evictAfterIdleIntervals) return true;
+    } else {
+      series.idleIntervals = 0;
     }
-    series.idleIntervals = 0;
-    if (calls < this.minCalls) return false; // carried over, see the file header
+    series.callsAtLastCut = calls;
+    if (calls === 0 || calls < this.minCalls) {
+      // Idle, or carried over (see the file header): only the cumulative state is reported.
+      if (series.totalCalls > 0) cumulative.push(cumulativeOf(series));
+      return false;
+    }
     const quantiles = this.computeQuantiles(series);
     const buckets = this.expo.build();
     series.totalCalls += calls;
@@ -253,7 +284,7 @@ export class PathStore {
     if (series.intervalMin < series.totalMin) series.totalMin = series.intervalMin;
     if (series.intervalMax > series.totalMax) series.totalMax = series.intervalMax;
     series.totalBuckets = mergeBuckets(series.totalBuckets, buckets);
-    rows.push({
+    const row: SeriesSnapshot = {
       series,
       calls,
       errors: series.intervalErrors,
@@ -270,9 +301,12 @@ export class PathStore {
       totalMin: series.totalMin,
       totalMax: series.totalMax,
       totalBuckets: series.totalBuckets,
-    });
+    };
+    rows.push(row);
+    cumulative.push(row);
     series.histogram.reset();
     series.intervalCalls = 0;
+    series.callsAtLastCut = 0;
     series.intervalErrors = 0;
     series.intervalSum = 0;
     series.intervalMin = Infinity;
@@ -389,6 +423,18 @@ function sameAttributes(
     n++;
   }
   return n === storedCount;
+}
+
+function cumulativeOf(series: PathSeries): CumulativeSnapshot {
+  return {
+    series,
+    totalCalls: series.totalCalls,
+    totalErrors: series.totalErrors,
+    totalSum: series.totalSum,
+    totalMin: series.totalMin,
+    totalMax: series.totalMax,
+    totalBuckets: series.totalBuckets,
+  };
 }
 
 function clamp(value: number, min: number, max: number): number {

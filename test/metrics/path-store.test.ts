@@ -179,3 +179,24 @@ test('interval state resets after collection: an idle interval exports nothing',
   t.is(row.series.histogram.totalCount, 0, 'HDR histogram reset after the snapshot');
   t.true(Math.abs(row.quantiles[0] - 0.004) / 0.004 < 0.01);
 });
+
+test('cumulative view: idle and below-threshold series keep their last closed totals until evicted', (t) => {
+  const s = store({ minCalls: 2 });
+  s.record(KEY, ROOT, httpEntry('GET /a'), 0.001, false);
+  s.record(KEY, ROOT, httpEntry('GET /a'), 0.001, true);
+  s.record(KEY, ROOT, httpEntry('GET /never'), 0.001, false); // below threshold, never closed
+  const first = s.collectInterval();
+  t.is(first.rows.length, 1);
+  t.is(first.cumulative.length, 1);
+  s.record(KEY, ROOT, httpEntry('GET /a'), 0.001, false); // below threshold this time
+  const second = s.collectInterval();
+  t.is(second.rows.length, 0);
+  t.deepEqual(
+    second.cumulative.map((c) => [c.series.elementName, c.totalCalls, c.totalErrors]),
+    [['GET /a', 2, 1]]
+  );
+  for (let i = 0; i < 8; i++) t.is(s.collectInterval().cumulative.length, 1);
+  t.is(s.collectInterval().cumulative.length, 1, 'the carried call reset the idle count once');
+  t.is(s.collectInterval().cumulative.length, 0, 'evicted after 10 idle intervals');
+  t.is(s.activeSeries, 0);
+});
