@@ -30,7 +30,7 @@ import {
   type SpanStatus,
   type TimeInput,
 } from '@opentelemetry/api';
-import { addHrTimes, hrTimeDuration, isAttributeValue, millisToHrTime, type InstrumentationScope } from '@opentelemetry/core';
+import { hrTimeDuration, isAttributeValue, type InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { PathState } from '../graph';
 import { logger } from '../logger';
@@ -60,9 +60,41 @@ const NO_DURATION: HrTime = Object.freeze([-1, -1]) as unknown as HrTime;
 
 const hasOwn = Object.prototype.hasOwnProperty;
 
+/** Milliseconds (epoch or a duration, >= 0, may be fractional) → HrTime. Cheaper than core's on the hot path. */
+function millisToHrTime(ms: number): HrTime {
+  const seconds = Math.floor(ms / 1000);
+  const nanos = Math.round((ms - seconds * 1000) * 1e6);
+  return nanos >= 1e9 ? [seconds + 1, nanos - 1e9] : [seconds, nanos];
+}
+
+function addHrTimes(a: HrTime, b: HrTime): HrTime {
+  const nanos = a[1] + b[1];
+  return nanos >= 1e9 ? [a[0] + b[0] + 1, nanos - 1e9] : [a[0] + b[0], nanos];
+}
+
 /** Milliseconds to add to a `performance.now()` value to get epoch milliseconds. */
 function performanceToEpochOffset(): number {
   return Date.now() - performance.now();
+}
+
+/**
+ * Span start times come from the monotonic clock plus a wall-clock offset refreshed every
+ * OFFSET_REFRESH_SPANS spans (and at least every OFFSET_REFRESH_MS), so a span start costs one
+ * clock read and wall-clock adjustments (NTP) are still followed.
+ */
+const OFFSET_REFRESH_SPANS = 1024;
+const OFFSET_REFRESH_MS = 1000;
+let epochOffset = performanceToEpochOffset();
+let offsetTakenAt = performance.now();
+let offsetUses = 0;
+
+function epochMillisAt(performanceNow: number): number {
+  if (++offsetUses >= OFFSET_REFRESH_SPANS || performanceNow - offsetTakenAt >= OFFSET_REFRESH_MS) {
+    offsetUses = 0;
+    offsetTakenAt = performanceNow;
+    epochOffset = Date.now() - performanceNow;
+  }
+  return performanceNow + epochOffset;
 }
 
 /** TimeInput → HrTime, with the SDK's rule: a number not after `performance.now()` is a performance timestamp. */
@@ -118,9 +150,10 @@ export class CKSpan implements Span {
     this.instrumentationScope = owner.instrumentationScope;
     this.pathState = pathState;
     if (startTime === undefined) {
-      // Like the SDK: wall clock at start (ms), duration from the monotonic clock.
-      this._performanceStart = performance.now();
-      this.startTime = millisToHrTime(Date.now());
+      // Wall clock at start (see epochMillisAt), duration from the monotonic clock.
+      const now = performance.now();
+      this._performanceStart = now;
+      this.startTime = millisToHrTime(epochMillisAt(now));
     } else {
       this._performanceStart = -1;
       this.startTime = toHrTime(startTime);

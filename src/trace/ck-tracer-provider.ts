@@ -14,7 +14,7 @@ import type { CKConfig } from '../config/types';
 import { describeError, logger } from '../logger';
 import type { CKSpan, SpanOwner, SpanPipeline } from './ck-span';
 import { CKTracer, type TracerShared } from './ck-tracer';
-import { createSampler } from './sampler';
+import { createSampler, followsLocalParent } from './sampler';
 
 export interface CKTracerProviderOptions {
   config: CKConfig;
@@ -32,6 +32,7 @@ const MAX_CACHED_TRACERS = 1000;
 
 class ProcessorPipeline implements SpanPipeline, TracerShared {
   stopped = false;
+  readonly samplerFollowsLocalParent: boolean;
   private readonly withOnEnding: SpanProcessor[];
 
   constructor(
@@ -41,6 +42,7 @@ class ProcessorPipeline implements SpanPipeline, TracerShared {
     private readonly onSpanDropped: (() => void) | undefined
   ) {
     this.withOnEnding = processors.filter((p) => typeof p.onEnding === 'function');
+    this.samplerFollowsLocalParent = followsLocalParent(sampler);
   }
 
   onStart(span: CKSpan, parentContext: Context): void {

@@ -31,6 +31,8 @@ import { newSpanId, newTraceId } from './ids';
 export interface TracerShared {
   readonly serviceName: string;
   readonly sampler: Sampler;
+  /** The sampler samples a child of a local span iff the parent is sampled (see followsLocalParent). */
+  readonly samplerFollowsLocalParent: boolean;
   /** Runs the processors' onStart in order, exception-safe. */
   onStart(span: CKSpan, parentContext: Context): void;
   /** True once the provider is shut down: spans are then valid but not recorded. */
@@ -65,7 +67,9 @@ export class CKTracer implements Tracer {
     let traceId: string;
     let traceState: SpanContext['traceState'];
     let validParent: SpanContext | undefined;
-    if (parentContext !== undefined && trace.isSpanContextValid(parentContext)) {
+    // Our own spans always carry valid ids: skip the regex validation for them.
+    const ckParent = parentSpan instanceof CKSpan;
+    if (parentContext !== undefined && (ckParent || trace.isSpanContextValid(parentContext))) {
       traceId = parentContext.traceId;
       traceState = parentContext.traceState;
       validParent = parentContext;
@@ -93,26 +97,27 @@ export class CKTracer implements Tracer {
     }
 
     const links = options.links ?? EMPTY_LINKS;
-    const result = this.shared.sampler.shouldSample(
-      ctx,
-      traceId,
-      name,
-      kind,
-      options.attributes ?? EMPTY_ATTRIBUTES,
-      links
-    );
-    const sampled =
-      result.decision === SamplingDecision.RECORD_AND_SAMPLED || (pathState !== undefined && pathState.forceCapture);
+    let sampled: boolean;
+    let samplerAttributes: Attributes | undefined;
+    if (ckParent && this.shared.samplerFollowsLocalParent) {
+      sampled = (parentContext!.traceFlags & TraceFlags.SAMPLED) !== 0;
+    } else {
+      const result = this.shared.sampler.shouldSample(ctx, traceId, name, kind, options.attributes ?? EMPTY_ATTRIBUTES, links);
+      sampled = result.decision === SamplingDecision.RECORD_AND_SAMPLED;
+      samplerAttributes = result.attributes;
+      if (result.traceState !== undefined) traceState = result.traceState;
+    }
+    if (!sampled && pathState !== undefined && pathState.forceCapture) sampled = true;
     const spanContext: SpanContext = {
       traceId,
       spanId,
       traceFlags: sampled ? TraceFlags.SAMPLED : TraceFlags.NONE,
-      traceState: result.traceState ?? traceState,
+      traceState,
     };
 
     const span = new CKSpan(this.owner, name, kind, spanContext, validParent, options.startTime, pathState);
     if (options.attributes !== undefined) span.setAttributes(options.attributes);
-    if (result.attributes !== undefined) span.setAttributes(result.attributes);
+    if (samplerAttributes !== undefined) span.setAttributes(samplerAttributes);
     if (links.length > 0) span.addLinks(links);
     this.shared.onStart(span, ctx);
     return span;

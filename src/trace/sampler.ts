@@ -15,6 +15,24 @@ import { logger } from '../logger';
 
 export const DEFAULT_SAMPLER = 'parentbased_always_on';
 
+/** Parent-based samplers built here, whose local-parent delegates are the defaults (on/off). */
+const localParentFollowers = new WeakSet<Sampler>();
+
+/**
+ * True when, for a local parent span, `sampler` decides exactly "sampled iff the parent is"
+ * (ParentBased with default local delegates, no attributes, no trace state change): the tracer
+ * then skips the call (and its span-context regex validation) for children of CK spans.
+ */
+export function followsLocalParent(sampler: Sampler): boolean {
+  return localParentFollowers.has(sampler);
+}
+
+function parentBased(root: Sampler): Sampler {
+  const sampler = new ParentBasedSampler({ root });
+  localParentFollowers.add(sampler);
+  return sampler;
+}
+
 function ratio(arg: number | undefined, name: string): number {
   if (arg === undefined || arg === null) return 1;
   if (typeof arg !== 'number' || Number.isNaN(arg) || arg < 0 || arg > 1) {
@@ -35,13 +53,13 @@ export function createSampler(tracing: Pick<TracingConfig, 'sampler' | 'samplerA
     case 'traceidratio':
       return new TraceIdRatioBasedSampler(ratio(tracing.samplerArg, name));
     case 'parentbased_always_on':
-      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+      return parentBased(new AlwaysOnSampler());
     case 'parentbased_always_off':
-      return new ParentBasedSampler({ root: new AlwaysOffSampler() });
+      return parentBased(new AlwaysOffSampler());
     case 'parentbased_traceidratio':
-      return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio(tracing.samplerArg, name)) });
+      return parentBased(new TraceIdRatioBasedSampler(ratio(tracing.samplerArg, name)));
     default:
       logger.warn(`unknown trace sampler "${tracing.sampler}"; using ${DEFAULT_SAMPLER}`);
-      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+      return parentBased(new AlwaysOnSampler());
   }
 }

@@ -50,3 +50,27 @@ test('parent based: a sampled remote parent samples the child even when the root
   const child = tracer.startSpan('server', { kind: SpanKind.SERVER }, trace.setSpanContext(ROOT_CONTEXT, remote));
   t.is(child.spanContext().traceFlags, TraceFlags.SAMPLED);
 });
+
+test('children of CK spans follow the parent decision under every parent-based sampler', (t) => {
+  for (const sampler of ['parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio']) {
+    const { provider } = makeProvider({ tracing: { sampler, samplerArg: 0 } });
+    const tracer = provider.getTracer('t');
+    const root = tracer.startSpan('root');
+    const child = tracer.startSpan('child', {}, trace.setSpan(ROOT_CONTEXT, root));
+    const grandChild = tracer.startSpan('grandchild', {}, trace.setSpan(ROOT_CONTEXT, child));
+    const expected = sampler === 'parentbased_always_on' ? TraceFlags.SAMPLED : TraceFlags.NONE;
+    t.is(root.spanContext().traceFlags, expected, sampler);
+    t.is(child.spanContext().traceFlags, expected, sampler);
+    t.is(grandChild.spanContext().traceFlags, expected, sampler);
+  }
+});
+
+test('non parent-based samplers decide for child spans too', (t) => {
+  const { provider } = makeProvider({ tracing: { sampler: 'always_off' } });
+  const tracer = provider.getTracer('t');
+  const remote = { traceId: newTraceId(), spanId: '00f067aa0ba902b7', traceFlags: TraceFlags.SAMPLED, isRemote: true };
+  const server = tracer.startSpan('server', { kind: SpanKind.SERVER }, trace.setSpanContext(ROOT_CONTEXT, remote));
+  const child = tracer.startSpan('child', {}, trace.setSpan(ROOT_CONTEXT, server));
+  t.is(server.spanContext().traceFlags, TraceFlags.NONE);
+  t.is(child.spanContext().traceFlags, TraceFlags.NONE);
+});
