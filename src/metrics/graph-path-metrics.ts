@@ -114,13 +114,14 @@ export class GraphPathMetrics implements GraphPathRecorder {
    */
   private attach(reader: MetricReader, isClock: boolean): void {
     const original = reader.collect.bind(reader);
-    const includeDuration = !(reader instanceof PrometheusExporter); // text format: no exponential histograms
+    // The Prometheus text format has no exponential histograms.
+    const durationAs = reader instanceof PrometheusExporter ? 'explicit' : 'exponential';
     reader.collect = async (options?: MetricCollectOptions): Promise<CollectionResult> => {
       if (isClock) this.closeInterval();
       const snapshot = this.snapshot;
       const result = await original(options);
       try {
-        this.append(reader, result.resourceMetrics, snapshot, includeDuration);
+        this.append(reader, result.resourceMetrics, snapshot, durationAs);
       } catch (err) {
         logger.once('warn', 'ck-path-metrics-append', `graph path metrics could not be added to a collection: ${describeError(err)}`);
       }
@@ -136,14 +137,14 @@ export class GraphPathMetrics implements GraphPathRecorder {
     }
   }
 
-  private append(reader: MetricReader, resourceMetrics: ResourceMetrics, snapshot: IntervalSnapshot, includeDuration: boolean): void {
+  private append(reader: MetricReader, resourceMetrics: ResourceMetrics, snapshot: IntervalSnapshot, durationAs: 'exponential' | 'explicit'): void {
     this.snapshots.set(resourceMetrics, snapshot);
     if (snapshot.cumulative.length === 0) return;
     const metrics = buildPathMetricData(snapshot, {
       counterTemporality: reader.selectAggregationTemporality(InstrumentType.COUNTER),
       histogramTemporality: reader.selectAggregationTemporality(InstrumentType.HISTOGRAM),
       quantiles: this.quantiles,
-      includeDuration,
+      durationAs,
     });
     let scope = resourceMetrics.scopeMetrics.find((s) => s.scope.name === METER_NAME && s.scope.version === this.meterVersion);
     if (!scope) {

@@ -17,10 +17,13 @@ import {
   type ExponentialHistogram,
   type ExponentialHistogramMetricData,
   type GaugeMetricData,
+  type Histogram,
+  type HistogramMetricData,
   type MetricData,
   type SumMetricData,
 } from '@opentelemetry/sdk-metrics';
-import type { CumulativeSnapshot, IntervalSnapshot, SeriesSnapshot } from './path-store';
+import type { ExpoBuckets } from './expo-histogram';
+import type { IntervalSnapshot } from './path-store';
 
 export const METRIC_CALLS = 'ck.path.calls';
 export const METRIC_ERRORS = 'ck.path.errors';
@@ -34,15 +37,22 @@ export interface PathMetricOptions {
   histogramTemporality: AggregationTemporality;
   /** Quantiles exported on ck.path.latency (subset of the snapshot's quantiles). */
   quantiles: readonly number[];
-  /** False for readers that cannot carry exponential histograms (Prometheus text format). */
-  includeDuration: boolean;
+  /**
+   * How ck.path.duration is carried: base-2 exponential (OTLP), or explicit buckets
+   * (PROMETHEUS_BOUNDARIES, for the Prometheus text format, which has no exponential histograms).
+   */
+  durationAs: 'exponential' | 'explicit';
 }
+
+/** Latency bucket bounds (seconds) for readers that need explicit-bucket histograms. */
+export const PROMETHEUS_BOUNDARIES: readonly number[] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 export function buildPathMetricData(snapshot: IntervalSnapshot, options: PathMetricOptions): MetricData[] {
   const endTime = millisToHrTime(snapshot.time);
   const calls: DataPoint<number>[] = [];
   const errors: DataPoint<number>[] = [];
-  const durations: DataPoint<ExponentialHistogram>[] = [];
+  const durations: DataPoint<ExponentialHistogram | Histogram>[] = [];
+  const toHistogram = options.durationAs === 'explicit' ? explicitHistogram : exponentialHistogram;
   const latency: DataPoint<number>[] = [];
 
   // Counters: delta = this interval's closed rows; cumulative = every series' totals.
@@ -59,15 +69,15 @@ export function buildPathMetricData(snapshot: IntervalSnapshot, options: PathMet
       errors.push(point(start, endTime, c.series.attributes, c.totalErrors));
     }
   }
-  if (options.includeDuration) {
-    if (options.histogramTemporality === AggregationTemporality.DELTA) {
-      for (const row of snapshot.rows) {
-        durations.push(point(millisToHrTime(row.intervalStart), endTime, row.series.attributes, intervalHistogram(row)));
-      }
-    } else {
-      for (const c of snapshot.cumulative) {
-        durations.push(point(millisToHrTime(c.series.startTime), endTime, c.series.attributes, cumulativeHistogram(c)));
-      }
+  if (options.histogramTemporality === AggregationTemporality.DELTA) {
+    for (const row of snapshot.rows) {
+      const h = toHistogram(row.calls, row.sum, row.min, row.max, row.buckets);
+      durations.push(point(millisToHrTime(row.intervalStart), endTime, row.series.attributes, h));
+    }
+  } else {
+    for (const c of snapshot.cumulative) {
+      const h = toHistogram(c.totalCalls, c.totalSum, c.totalMin, c.totalMax, c.totalBuckets);
+      durations.push(point(millisToHrTime(c.series.startTime), endTime, c.series.attributes, h));
     }
   }
   const quantileIndexes = options.quantiles.map((q) => snapshot.quantiles.indexOf(q)).filter((i) => i >= 0);
@@ -82,17 +92,26 @@ export function buildPathMetricData(snapshot: IntervalSnapshot, options: PathMet
     sum(METRIC_CALLS, 'Spans recorded per graph path and element', options.counterTemporality, calls),
     sum(METRIC_ERRORS, 'Spans with error status per graph path and element', options.counterTemporality, errors),
   ];
-  if (options.includeDuration) {
+  const descriptor = {
+    name: METRIC_DURATION,
+    description: 'Span duration per graph path and element',
+    unit: 's',
+    valueType: ValueType.DOUBLE,
+  };
+  if (options.durationAs === 'explicit') {
+    const duration: HistogramMetricData = {
+      descriptor,
+      aggregationTemporality: options.histogramTemporality,
+      dataPointType: DataPointType.HISTOGRAM,
+      dataPoints: durations as DataPoint<Histogram>[],
+    };
+    metrics.push(duration);
+  } else {
     const duration: ExponentialHistogramMetricData = {
-      descriptor: {
-        name: METRIC_DURATION,
-        description: 'Span duration per graph path and element (base-2 exponential histogram)',
-        unit: 's',
-        valueType: ValueType.DOUBLE,
-      },
+      descriptor,
       aggregationTemporality: options.histogramTemporality,
       dataPointType: DataPointType.EXPONENTIAL_HISTOGRAM,
-      dataPoints: durations,
+      dataPoints: durations as DataPoint<ExponentialHistogram>[],
     };
     metrics.push(duration);
   }
@@ -132,28 +151,35 @@ function withQuantile(attributes: Attributes, quantile: number): Attributes {
   return result;
 }
 
-function intervalHistogram(row: SeriesSnapshot): ExponentialHistogram {
+function exponentialHistogram(count: number, sum: number, min: number, max: number, buckets: ExpoBuckets): ExponentialHistogram {
   return {
-    count: row.calls,
-    sum: row.sum,
-    min: row.min,
-    max: row.max,
-    scale: row.buckets.scale,
-    zeroCount: row.buckets.zeroCount,
-    positive: { offset: row.buckets.offset, bucketCounts: row.buckets.counts as number[] },
+    count,
+    sum,
+    min,
+    max,
+    scale: buckets.scale,
+    zeroCount: buckets.zeroCount,
+    positive: { offset: buckets.offset, bucketCounts: buckets.counts as number[] },
     negative: { offset: 0, bucketCounts: [] },
   };
 }
 
-function cumulativeHistogram(row: CumulativeSnapshot): ExponentialHistogram {
-  return {
-    count: row.totalCalls,
-    sum: row.totalSum,
-    min: row.totalMin,
-    max: row.totalMax,
-    scale: row.totalBuckets.scale,
-    zeroCount: row.totalBuckets.zeroCount,
-    positive: { offset: row.totalBuckets.offset, bucketCounts: row.totalBuckets.counts as number[] },
-    negative: { offset: 0, bucketCounts: [] },
-  };
+/**
+ * Re-buckets exponential buckets into PROMETHEUS_BOUNDARIES by each bucket's geometric midpoint
+ * (exact up to the exponential bucket width).
+ */
+function explicitHistogram(count: number, sum: number, min: number, max: number, buckets: ExpoBuckets): Histogram {
+  const boundaries = PROMETHEUS_BOUNDARIES as number[];
+  const counts = new Array<number>(boundaries.length + 1).fill(0);
+  counts[0] += buckets.zeroCount;
+  const base = Math.pow(2, Math.pow(2, -buckets.scale));
+  let b = 0;
+  for (let i = 0; i < buckets.counts.length; i++) {
+    const c = buckets.counts[i];
+    if (c === 0) continue;
+    const mid = Math.pow(base, buckets.offset + i + 0.5);
+    while (b < boundaries.length && mid > boundaries[b]) b++;
+    counts[b] += c;
+  }
+  return { buckets: { boundaries, counts }, count, sum, min, max };
 }
