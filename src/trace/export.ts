@@ -25,13 +25,13 @@ import { LoggingSpanExporter } from './logging-exporter';
 export const DEFAULT_OTLP_GRPC_ENDPOINT = 'http://localhost:4317';
 export const DEFAULT_ZIPKIN_URL = 'http://localhost:9411/api/v2/spans';
 
-interface MaybeCKSpan extends ReadableSpan {
+interface MaybeCKSpan extends Pick<ReadableSpan, 'spanContext'> {
   pathState?: PathState;
   markSampled?: () => void;
 }
 
 /** True when the span leaves the process: sampled, or force-captured by its ck-route flag. */
-export function isExportSampled(span: ReadableSpan): boolean {
+export function isExportSampled(span: Pick<ReadableSpan, 'spanContext'>): boolean {
   if ((span.spanContext().traceFlags & TraceFlags.SAMPLED) !== 0) return true;
   const state = (span as MaybeCKSpan).pathState;
   return state !== undefined && state.forceCapture;
