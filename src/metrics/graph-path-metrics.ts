@@ -44,7 +44,7 @@ export class GraphPathMetrics implements GraphPathRecorder {
   /** The reader built from `reporting.metricReporterType` (undefined for NONE or on failure). */
   readonly reader: MetricReader | undefined;
   readonly meterVersion: string;
-  private readonly recording: boolean;
+  private recording: boolean;
   private readonly quantiles: readonly number[];
   private snapshot: IntervalSnapshot = EMPTY_SNAPSHOT;
   /** Which snapshot each collection result was built from (the LOGGING exporter reads it). */
@@ -104,7 +104,13 @@ export class GraphPathMetrics implements GraphPathRecorder {
   }
 
   shutdown(): Promise<void> {
-    this.shutdownPromise ??= this.meterProvider.shutdown().finally(() => this.store.clear());
+    if (!this.shutdownPromise) {
+      // The final collection inside shutdown still sees what was recorded before this call.
+      this.shutdownPromise = this.meterProvider.shutdown().finally(() => {
+        this.recording = false;
+        this.store.clear();
+      });
+    }
     return this.shutdownPromise;
   }
 
