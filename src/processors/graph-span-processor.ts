@@ -29,7 +29,21 @@ export class CKGraphSpanProcessor implements SpanProcessor {
     this.slowThresholdSeconds = config.slowSpanThresholdMs / 1000;
   }
 
-  onStart(_span: Span, _parentContext: Context): void {}
+  /**
+   * Names the path node as soon as an entry span starts, from its start attributes (method and
+   * raw path for HTTP), so exit spans that end before it are keyed under this request even when
+   * no CK wrapper hook names the entry. A framework route learned later re-keys it (see onEnd).
+   */
+  onStart(span: Span, _parentContext: Context): void {
+    try {
+      const state = (span as unknown as PathCarryingSpan).pathState;
+      if (!state || state.entry || state.entrySpanId !== span.spanContext().spanId) return;
+      const element = this.registry.mapperFor(span)?.map(span);
+      if (element && element.role === 'entry') state.setEntry(element);
+    } catch (err) {
+      logger.once('warn', 'graph-processor-start', `graph path naming failed at span start: ${describeError(err)}`);
+    }
+  }
 
   onEnd(span: ReadableSpan): void {
     try {
