@@ -159,7 +159,11 @@ test.serial('a bare grpc.Client with makeUnaryRequest and explicit serializers i
 });
 
 /** A raw HTTP/2 gRPC request (what a non-grpc-js client or a broken peer sends). */
-function rawCall(method: string, message: object, headers: Record<string, string>): { session: http2.ClientHttp2Session; done: Promise<string> } {
+function rawCall(
+  method: string,
+  message: object,
+  headers: Record<string, string>
+): { session: http2.ClientHttp2Session; done: Promise<string>; firstData: Promise<void> } {
   const protobuf = require('protobufjs') as typeof import('protobufjs');
   const root = protobuf.loadSync(PROTO_PATH);
   const type = root.lookupType(method === 'Slow' ? 'ck.test.SlowRequest' : 'ck.test.EchoRequest');
@@ -178,6 +182,7 @@ function rawCall(method: string, message: object, headers: Record<string, string
   });
   req.on('error', () => undefined);
   req.end(frame);
+  const firstData = new Promise<void>((resolve) => req.once('data', () => resolve()));
   const done = new Promise<string>((resolve) => {
     let status = 'none';
     req.on('trailers', (trailers) => (status = String(trailers['grpc-status'])));
@@ -187,16 +192,17 @@ function rawCall(method: string, message: object, headers: Record<string, string
     req.on('close', () => resolve(status));
     req.resume();
   });
-  return { session, done };
+  return { session, done, firstData };
 }
 
 test.serial('a client that disconnects mid-call: the server span ends once, as CANCELLED', async (t) => {
-  const { session, done } = rawCall('Slow', { delayMs: 2000 }, { 'x-marker': 'disconnect' });
-  await new Promise((r) => setTimeout(r, 150));
+  // A slow server stream: once its first message arrives the handler is surely running.
+  const { session, done, firstData } = rawCall('ServerStream', { text: 'x', mode: 'slow', count: 1000 }, { 'x-marker': 'disconnect' });
+  await firstData;
   session.destroy();
   await done;
   let server: SpanLine[] = [];
-  for (let i = 0; i < 50 && server.length === 0; i++) {
+  for (let i = 0; i < 250 && server.length === 0; i++) {
     await new Promise((r) => setTimeout(r, 20));
     server = marked(await spans(), 'disconnect', 'SERVER');
   }
