@@ -63,8 +63,28 @@ function updateEntryOnRoute(span: Span, info: ExpressRequestInfo): void {
   }
 }
 
+/** Main files of Express packages in the require cache (loaded before enable()). */
+const EXPRESS_MAIN = /[\\/]node_modules[\\/](?:express|express5)[\\/]index\.js$/;
+
 export class CKExpressInstrumentation extends CKInstrumentation<ExpressInstrumentationConfig> {
   readonly libraryName = 'express';
+
+  /**
+   * Upstream patches Express when it is next required. An app that required Express before
+   * enable() would stay unpatched, so already-loaded Express packages are required again here
+   * (a cache hit that runs the require hook). Routes registered before this point get no spans.
+   */
+  protected override patchGaps(): void {
+    for (const file of Object.keys(require.cache)) {
+      if (!EXPRESS_MAIN.test(file)) continue;
+      try {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        require(file);
+      } catch {
+        // not ours to fix
+      }
+    }
+  }
 
   protected createUpstream(_agent: CKAgent, userConfig: ExpressInstrumentationConfig): Instrumentation {
     return new AliasedExpressInstrumentation({
