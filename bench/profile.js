@@ -2,6 +2,7 @@
 /**
  * CPU profile of one scenario's server under the macro load:
  *   node bench/profile.js [scenario=ck] [seconds=10] [--top=25]
+ * A scenario suffixed `-2hop` (e.g. `ck-2hop`) profiles the gateway of the two-hop variant.
  * Starts bench/server.js with --cpu-prof (server pinned like the macro run), warms up, loads it
  * with autocannon for `seconds`, stops it gracefully (the profile is written at exit) and prints
  * the top self-time entries by function (file:function:line) and by file/package.
@@ -13,7 +14,9 @@ const { startNode, pinSelfToLoadCore, SERVER_CPU, LOAD_CPU } = require('./lib/pr
 const { closedLoop, sanityCheck } = require('./lib/load');
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
-const scenario = args[0] || 'ck';
+const scenarioArg = args[0] || 'ck';
+const TWO_HOP = scenarioArg.endsWith('-2hop');
+const scenario = TWO_HOP ? scenarioArg.slice(0, -5) : scenarioArg;
 const seconds = Number(args[1] || 10);
 const topArg = process.argv.find((a) => a.startsWith('--top='));
 const TOP = topArg ? Number(topArg.slice(6)) : 25;
@@ -77,8 +80,17 @@ async function main() {
   pinSelfToLoadCore();
   const dir = path.join(__dirname, 'results', 'profiles');
   fs.mkdirSync(dir, { recursive: true });
-  const name = `${new Date().toISOString().replace(/[:.]/g, '-')}-${scenario}.cpuprofile`;
+  const name = `${new Date().toISOString().replace(/[:.]/g, '-')}-${scenarioArg}.cpuprofile`;
   const sink = await startNode(path.join(__dirname, 'sink.js'), { cpu: LOAD_CPU, label: 'sink' });
+  const sinkUrl = `http://127.0.0.1:${sink.ready.port}`;
+  const service = TWO_HOP
+    ? await startNode(path.join(__dirname, 'server.js'), {
+        cpu: SERVER_CPU,
+        label: `${scenario} service`,
+        timeoutMs: 30000,
+        env: { BENCH_SCENARIO: scenario, BENCH_ROLE: 'service', BENCH_SERVICE: `bench-${scenario}-svc`, BENCH_SINK: sinkUrl },
+      })
+    : undefined;
   const server = await startNode(path.join(__dirname, 'server.js'), {
     cpu: SERVER_CPU,
     label: scenario,
@@ -86,9 +98,10 @@ async function main() {
     nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}`],
     env: {
       BENCH_SCENARIO: scenario,
-      BENCH_ROLE: 'single',
-      BENCH_SERVICE: `bench-${scenario}`,
-      BENCH_SINK: `http://127.0.0.1:${sink.ready.port}`,
+      BENCH_ROLE: TWO_HOP ? 'gateway' : 'single',
+      BENCH_SERVICE: `bench-${scenario}${TWO_HOP ? '-gw' : ''}`,
+      BENCH_SINK: sinkUrl,
+      BENCH_UPSTREAM: service ? `http://127.0.0.1:${service.ready.port}` : '',
     },
   });
   const url = `http://127.0.0.1:${server.ready.port}`;
@@ -96,9 +109,10 @@ async function main() {
     await sanityCheck(url);
     await closedLoop({ url, seconds: Math.min(5, seconds) });
     const r = await closedLoop({ url, seconds });
-    console.log(`${scenario}: ${r.reqPerSec.toFixed(0)} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms (profile includes start-up and warm-up)`);
+    console.log(`${scenarioArg}: ${r.reqPerSec.toFixed(0)} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms (profile includes start-up and warm-up)`);
   } finally {
     await server.stop(15000);
+    if (service) await service.stop();
     await sink.stop();
   }
   const file = path.join(dir, name);
@@ -112,7 +126,7 @@ async function main() {
   print('top files', a.byFile, 15);
   print('by package', a.byPackage, 12);
   const summary = path.join(dir, name.replace(/\.cpuprofile$/, '.top.json'));
-  fs.writeFileSync(summary, JSON.stringify({ scenario, seconds, ...a, byFunction: a.byFunction.slice(0, 60), byFile: a.byFile.slice(0, 40) }, null, 2));
+  fs.writeFileSync(summary, JSON.stringify({ scenario: scenarioArg, seconds, ...a, byFunction: a.byFunction.slice(0, 60), byFile: a.byFile.slice(0, 40) }, null, 2));
   console.log(`\nprofile: ${path.relative(process.cwd(), file)}\nsummary: ${path.relative(process.cwd(), summary)}`);
 }
 

@@ -30,7 +30,7 @@ const ONLY = new Set(opt('only') || ['macro', 'latency', 'memory', 'micro']);
 const SCENARIO_FILTER = opt('scenarios');
 
 const PLAN = QUICK
-  ? { warmupSec: 2, measureSec: 3, rounds: 2, latencyRounds: 1, latencySec: 3, memorySec: 20, memorySampleMs: 1000 }
+  ? { warmupSec: 1.5, measureSec: 3, rounds: 2, latencyRounds: 1, latencySec: 3, memorySec: 15, memorySampleMs: 1000 }
   : { warmupSec: 5, measureSec: 10, rounds: 5, latencyRounds: 3, latencySec: 8, memorySec: 60, memorySampleMs: 2000 };
 const CONNECTIONS = 32;
 const BENCH_DIR = __dirname;
