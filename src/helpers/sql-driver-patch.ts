@@ -19,7 +19,7 @@ import { summarizeSql } from '../graph';
 import { outgoingRoute } from './path-entry';
 import { Redactor } from './redaction';
 import { appendRouteComment, removeRouteComments, stripRouteComment } from './sql-comment';
-import { maskSql, type SqlDialect } from './sql-lexer';
+import { maskSql, scanSql, type SqlDialect } from './sql-lexer';
 
 /** Statements longer than this are cut even when no attribute length limit is configured. */
 export const DEFAULT_STATEMENT_MAX_LENGTH = 32 * 1024;
@@ -83,7 +83,7 @@ export class SqlStatementDescriber {
         queryText = maskSql(statement, dialect, maxLength);
       } else {
         const bounded = statement.length > maxLength ? statement.slice(0, maxLength) : statement;
-        queryText = redactor && redactor.bodyEnabled ? redactor.text(bounded) : bounded;
+        queryText = redactor && redactor.bodyEnabled ? redactSqlLiterals(bounded, dialect, redactor) : bounded;
       }
       // The summary is read from the masked text: no literal can reach the element name.
       const summary = summarizeSql(maskLiterals ? queryText : maskSql(statement, dialect, 4096));
@@ -94,6 +94,44 @@ export class SqlStatementDescriber {
       return { queryText: '', operation: 'UNKNOWN' };
     }
   }
+}
+
+/**
+ * The redaction rules for statements recorded with their literals (explicit opt-in): a literal
+ * compared with or assigned to a column whose name matches the redaction key patterns
+ * (`password = 'x'`, `SET api_key = 'x'`) becomes '[REDACTED]', and `key=value` shapes inside a
+ * literal are redacted as in text bodies.
+ */
+export function redactSqlLiterals(sql: string, dialect: SqlDialect, redactor: Redactor): string {
+  let out = '';
+  let lastWord = '';
+  scanSql(sql, dialect, (kind, start, end) => {
+    const segment = sql.slice(start, end);
+    if (kind === 'string' || kind === 'number') {
+      if (lastWord && redactor.isRedactedKey(lastWord)) {
+        out += "'[REDACTED]'";
+      } else if (kind === 'string' && segment.length > 2) {
+        const quote = segment[0];
+        const inner = segment.slice(1, -1);
+        const redacted = redactor.text(inner);
+        out += redacted === inner ? segment : quote + redacted + quote;
+      } else {
+        out += segment;
+      }
+      lastWord = '';
+      return;
+    }
+    out += segment;
+    if (kind === 'code') {
+      // The column a literal is compared with: `password = `, `password LIKE `, `password IN (`.
+      const word = /([A-Za-z_][\w$]*)\s*(?:(?:NOT\s+)?(?:I?LIKE|IN)\b)?[^\w$]*$/i.exec(segment);
+      if (word) lastWord = word[1];
+      else if (!/^[\s=<>!(,]*$/.test(segment)) lastWord = '';
+    } else if (kind === 'identifier') {
+      lastWord = segment.slice(1, -1);
+    }
+  });
+  return out;
 }
 
 export const ATTR_DB_QUERY_TEXT = 'db.query.text';

@@ -30,6 +30,7 @@ import {
   SqlStatementDescriber,
   commentMysqlQueryArg,
   installQueryPatch,
+  redactSqlLiterals,
   removeQueryPatch,
   routeCommentWrapper,
   setReturnedRows,
@@ -79,7 +80,7 @@ export class CKMySQL2Instrumentation extends CKInstrumentation<CKMySQL2Instrumen
       const text = attributes?.[ATTR_DB_QUERY_TEXT];
       if (typeof text !== 'string') return;
       if (!masking) {
-        const safe = redactor.bodyEnabled ? redactor.text(bounded(text, maxLength)) : bounded(text, maxLength);
+        const safe = redactor.bodyEnabled ? redactSqlLiterals(bounded(text, maxLength), 'mysql', redactor) : bounded(text, maxLength);
         if (safe !== text) span.setAttribute(ATTR_DB_QUERY_TEXT, safe);
       }
       const summary = masking ? summarizeSql(text) : describer.describe(text);
