@@ -209,12 +209,10 @@ export class GrpcGapPatcher extends InstrumentationBase {
   redactor: Redactor | undefined;
   applyRedactionToFilters = false;
   maxProcessingBytes = 0;
-  private readonly clientInterceptor: AnyFn;
   private interceptingCallClass: InterceptorsModule['InterceptingCall'] | undefined;
 
   constructor() {
     super('ck-agent-grpc-gaps', '0.1.0', { enabled: false });
-    this.clientInterceptor = (options: unknown, nextCall: unknown) => this.interceptClientCall(options, nextCall as AnyFn);
   }
 
   activate(agent: CKAgent): void {
@@ -376,40 +374,47 @@ export class GrpcGapPatcher extends InstrumentationBase {
 
   private makeGetInterceptingCall(original: AnyFn): AnyFn {
     const patcher = this;
-    return function getInterceptingCall(this: unknown, interceptorArgs: InterceptorArgs, ...rest: unknown[]) {
-      if (!patcher.agent) return original.call(this, interceptorArgs, ...rest);
+    return function getInterceptingCall(this: unknown, interceptorArgs: InterceptorArgs, methodDefinition: unknown, ...rest: unknown[]) {
+      // Decided here, in the caller's context (interceptors are built synchronously inside this
+      // call, within upstream's client span): a call with nothing to do gets no interceptor.
+      const observer = patcher.agent ? patcher.observeClientCall(methodDefinition) : undefined;
       let args = interceptorArgs;
-      try {
-        args = withInterceptor(interceptorArgs, patcher.clientInterceptor);
-      } catch {
-        args = interceptorArgs;
+      if (observer) {
+        try {
+          args = withInterceptor(interceptorArgs, observer.interceptor());
+        } catch {
+          args = interceptorArgs;
+        }
       }
-      return original.call(this, args, ...rest);
+      return original.call(this, args, methodDefinition, ...rest);
     };
   }
 
-  /** The CK client interceptor: created per call, inside upstream's client span context. */
-  private interceptClientCall(options: unknown, nextCall: AnyFn): unknown {
+  /** An observer for the call about to start, or undefined when there is nothing to inject or capture. */
+  private observeClientCall(methodDefinition: unknown): ClientCallObserver | undefined {
     const agent = this.agent;
     const InterceptingCall = this.interceptingCallClass;
-    if (!agent || !InterceptingCall || !this.settings) return nextCall(options);
-    let observer: ClientCallObserver | undefined;
+    if (!agent || !InterceptingCall || !this.settings) return undefined;
     try {
       const ctx = context.active();
       const route = outgoingRoute(ctx);
       const active = trace.getSpan(ctx);
       const span = active instanceof CKSpan && active.kind === SpanKind.CLIENT && !active.ended ? active : undefined;
       const capture = span !== undefined && captureWanted(agent, span);
-      if (route !== undefined || capture) {
-        const definition = (options as { method_definition?: { requestStream?: boolean; responseStream?: boolean } })
-          ?.method_definition;
-        observer = new ClientCallObserver(this.settings, route, capture ? span : undefined, !!definition?.requestStream, !!definition?.responseStream);
-      }
+      if (route === undefined && !capture) return undefined;
+      const definition = methodDefinition as { requestStream?: boolean; responseStream?: boolean } | undefined;
+      return new ClientCallObserver(
+        InterceptingCall,
+        this.settings,
+        route,
+        capture ? span : undefined,
+        !!definition?.requestStream,
+        !!definition?.responseStream
+      );
     } catch (err) {
       logger.once('warn', 'grpc-client-call', `grpc: client call observation failed: ${describeError(err)}`);
+      return undefined;
     }
-    const next = nextCall(options);
-    return observer ? new InterceptingCall(next, observer.requester()) : next;
   }
 }
 
@@ -426,7 +431,7 @@ function isOurs(fn: unknown): boolean {
 
 /** Adds the CK interceptor last (innermost), keeping grpc-js's rules about the four lists. */
 function withInterceptor(args: InterceptorArgs, interceptor: AnyFn): InterceptorArgs {
-  const provider = () => interceptor;
+  const provider = (): AnyFn => interceptor;
   if (args.callInterceptors.length > 0) {
     // Call interceptors replace client interceptors; providers alongside them would be an error.
     if (args.callInterceptorProviders.length > 0) return args;
@@ -715,6 +720,7 @@ class ClientCallObserver implements Listener {
   private recorded = false;
 
   constructor(
+    private readonly InterceptingCall: InterceptorsModule['InterceptingCall'],
     private readonly settings: RpcCaptureSettings,
     private readonly route: string | undefined,
     /** Upstream's client span when its data is captured. */
@@ -726,6 +732,11 @@ class ClientCallObserver implements Listener {
       if (settings.requestBody) this.request = new MessageCapture(settings.maxBodyBytes, settings.redactKey, requestStream);
       if (settings.responseBody) this.response = new MessageCapture(settings.maxBodyBytes, settings.redactKey, responseStream);
     }
+  }
+
+  /** The grpc-js interceptor for this one call. */
+  interceptor(): AnyFn {
+    return (options: unknown, nextCall: AnyFn) => new this.InterceptingCall(nextCall(options), this.requester());
   }
 
   requester(): { start: AnyFn; sendMessage?: AnyFn } {
