@@ -17,11 +17,13 @@ const instrumentation = new CKMySQL2Instrumentation({
   },
 });
 instrumentation.enable();
-// The main module first: upstream takes mysql2's format() from it to inline values.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-require('mysql2');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const mysql = require('mysql2/promise') as typeof import('mysql2/promise');
+// Upstream's query wrapper captures mysql2's format() when lib/connection.js is patched, which
+// happens before the main module (that provides format) finishes loading; only a re-patch
+// inlines values. Re-enable so this test sees the opt-in at its most revealing.
+instrumentation.disable();
+instrumentation.enable();
 
 mysqlTest('maskStatement false: values formatted in (upstream behaviour), secrets redacted, hooks chained', async (t) => {
   const conn = await mysql.createConnection({ uri: MYSQL_URL });
