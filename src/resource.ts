@@ -15,7 +15,7 @@ import {
 import { findAppPackage } from './config';
 import type { CKConfig } from './config/types';
 import { describeError, logger } from './logger';
-import { packageVersion } from './metrics/graph-path-metrics';
+import { packageVersion } from './version';
 
 /** Stable for the life of the process, so restarts show up as new instances. */
 const SERVICE_INSTANCE_ID = randomUUID();

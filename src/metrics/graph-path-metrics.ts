@@ -13,8 +13,7 @@
  * interval. Other readers see the most recently closed interval; they should use cumulative
  * temporality (with delta they would repeat or miss intervals of ck.path.*).
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { packageVersion } from '../version';
 import type { Attributes } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import {
@@ -187,26 +186,3 @@ function stringAttribute(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
-let cachedVersion: string | undefined;
-
-/** ck-agent's own version: the nearest package.json named ck-agent above this file (src/ or build/src/). */
-export function packageVersion(): string {
-  if (cachedVersion !== undefined) return cachedVersion;
-  cachedVersion = '0.0.0';
-  let dir = __dirname;
-  for (let i = 0; i < 6; i++) {
-    try {
-      const json = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: unknown; version?: unknown };
-      if (json.name === 'ck-agent' && typeof json.version === 'string') {
-        cachedVersion = json.version;
-        break;
-      }
-    } catch {
-      // not here; keep walking up
-    }
-    const parent = path.dirname(dir);
-    if (parent === dir) break;
-    dir = parent;
-  }
-  return cachedVersion;
-}

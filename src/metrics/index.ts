@@ -1,5 +1,6 @@
 /** Graph path metrics: public surface of src/metrics (see graph-path-metrics.ts). */
-export { GraphPathMetrics, METER_NAME, SCHEMA_URL, DEFAULT_QUANTILES, packageVersion } from './graph-path-metrics';
+export { GraphPathMetrics, METER_NAME, SCHEMA_URL, DEFAULT_QUANTILES } from './graph-path-metrics';
+export { packageVersion } from '../version';
 export {
   PathStore,
   PathSeries,
