@@ -226,6 +226,24 @@ test.serial('non-ASCII and junk metadata from a raw client: call served, nothing
   t.is(server.attributes['rpc.request.metadata.x-latin'], undefined, 'grpc-js drops it before the app sees it');
 });
 
+test.serial('junk and repeated ck-route values are counted once each in ck.agent.route.invalid', async (t) => {
+  const invalid = () => (agent.metrics as unknown as { routeInvalid: number }).routeInvalid;
+  const before = invalid();
+  const junk = md('junk-route');
+  junk.set('ck-route', 'not-a-route');
+  t.is((await unary(client, { text: 'j' }, junk)).err, null);
+  const repeated = md('repeated-route');
+  repeated.add('ck-route', '1-4f1c2a9be07d3318-00');
+  repeated.add('ck-route', '1-4f1c2a9be07d3318-00');
+  t.is((await unary(client, { text: 'r' }, repeated)).err, null);
+  t.is(invalid() - before, 2);
+  const all = await spans();
+  for (const marker of ['junk-route', 'repeated-route']) {
+    const [server] = marked(all, marker, 'SERVER');
+    t.is(server.attributes['ck.route.incoming'], undefined);
+  }
+});
+
 test.serial('disable(): new servers and clients are left alone; enable() again instruments again', async (t) => {
   instrumentation.disable();
   t.false(instrumentation.isEnabled());
