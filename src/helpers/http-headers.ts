@@ -18,7 +18,8 @@ export const RESPONSE_HEADER_PREFIX = 'http.response.header.';
 /** Bounded work on junk: a header block larger than this is not parsed (Node caps it far lower). */
 const MAX_HEADER_BLOCK = 256 * 1024;
 
-export type HeaderValues = Record<string, string | string[]>;
+/** Lower-cased header name → value (repeated headers: array), in wire order. */
+export type HeaderValues = Map<string, string | string[]>;
 
 /** Minimal view of OutgoingMessage (ServerResponse / ClientRequest). */
 export interface OutgoingLike {
@@ -28,15 +29,15 @@ export interface OutgoingLike {
 }
 
 function add(out: HeaderValues, name: string, value: string): void {
-  const existing = out[name];
-  if (existing === undefined) out[name] = value;
+  const existing = out.get(name);
+  if (existing === undefined) out.set(name, value);
   else if (Array.isArray(existing)) existing.push(value);
-  else out[name] = [existing, value];
+  else out.set(name, [existing, value]);
 }
 
 /** `rawHeaders` pairs → lower-cased names, repeated headers as arrays. */
 export function headersFromRaw(raw: readonly string[] | undefined): HeaderValues {
-  const out: HeaderValues = Object.create(null);
+  const out: HeaderValues = new Map();
   if (!raw) return out;
   for (let i = 0; i + 1 < raw.length; i += 2) add(out, String(raw[i]).toLowerCase(), String(raw[i + 1]));
   return out;
@@ -44,7 +45,7 @@ export function headersFromRaw(raw: readonly string[] | undefined): HeaderValues
 
 /** A serialised header block (`HTTP/1.1 200 OK\r\nname: value\r\n...\r\n\r\n`) → values. */
 export function headersFromBlock(block: string): HeaderValues {
-  const out: HeaderValues = Object.create(null);
+  const out: HeaderValues = new Map();
   if (block.length > MAX_HEADER_BLOCK) return out;
   let start = block.indexOf('\r\n');
   while (start >= 0) {
@@ -64,7 +65,7 @@ export function headersFromBlock(block: string): HeaderValues {
 export function outgoingHeaders(message: OutgoingLike): HeaderValues {
   const block = message._header;
   if (typeof block === 'string' && block.length > 0) return headersFromBlock(block);
-  const out: HeaderValues = Object.create(null);
+  const out: HeaderValues = new Map();
   let headers: Record<string, unknown>;
   try {
     headers = message.getHeaders();
@@ -73,8 +74,8 @@ export function outgoingHeaders(message: OutgoingLike): HeaderValues {
   }
   for (const name of Object.keys(headers)) {
     const value = headers[name];
-    if (Array.isArray(value)) out[name] = value.map(String);
-    else if (value !== undefined) out[name] = String(value);
+    if (Array.isArray(value)) out.set(name, value.map(String));
+    else if (value !== undefined) out.set(name, String(value));
   }
   return out;
 }
@@ -92,13 +93,11 @@ export function outgoingHeader(message: OutgoingLike, name: string): string | un
   if (Array.isArray(value)) return value.length > 0 ? String(value[0]) : undefined;
   const block = message._header;
   if (typeof block !== 'string' || block.length === 0 || block.length > MAX_HEADER_BLOCK) return undefined;
-  const found = headersFromBlock(block)[name];
+  const found = headersFromBlock(block).get(name);
   return Array.isArray(found) ? found[0] : found;
 }
 
 /** Writes every header as `<prefix><name>`, listed names redacted. */
 export function setHeaderAttributes(span: Span, prefix: string, headers: HeaderValues, redactor: Redactor): void {
-  for (const name in headers) {
-    span.setAttribute(prefix + name, redactor.headerValue(name, headers[name]));
-  }
+  for (const [name, value] of headers) span.setAttribute(prefix + name, redactor.headerValue(name, value));
 }

@@ -38,6 +38,11 @@ const COLON_PAIR = /(^|[\s&;,?{(])([\w.\-[\]%+]{1,256})([ \t]*:[ \t]*)([^&;,\r\n
 export class Redactor {
   private readonly headerNames: ReadonlySet<string>;
   private readonly bodyKey: RegExp | undefined;
+  /**
+   * True when no pattern is anchored or looks behind: then a key can only match if the pattern
+   * matches somewhere in the raw text, and one scan of the text rules out most bodies.
+   */
+  private readonly textScanDecides: boolean;
 
   constructor(config: Pick<RedactionConfig, 'headerNames' | 'bodyKeys'>) {
     this.headerNames = new Set((config.headerNames ?? []).filter((n) => typeof n === 'string').map((n) => n.toLowerCase()));
@@ -52,6 +57,15 @@ export class Redactor {
       }
     }
     this.bodyKey = sources.length > 0 ? new RegExp(sources.join('|'), 'i') : undefined;
+    this.textScanDecides = sources.every((source) => !/[\^$]|\(\?<|\\[bB]/.test(source));
+  }
+
+  /**
+   * Fast path: true when no key in `text` can match. Only where the raw text shows keys as
+   * they are: escapes (`\u0070ass` in JSON, `%70ass` / `+` in forms) could hide a match.
+   */
+  private cannotMatch(text: string, escapes: RegExp): boolean {
+    return this.textScanDecides && !escapes.test(text) && !(this.bodyKey as RegExp).test(text);
   }
 
   get headersEnabled(): boolean {
@@ -92,6 +106,7 @@ export class Redactor {
   body(text: string, contentType?: string): string {
     if (!this.bodyKey || typeof text !== 'string' || text.length === 0) return text;
     try {
+      if (this.cannotMatch(text, ANY_ESCAPE)) return text;
       const ct = contentType ? contentType.toLowerCase() : '';
       if (ct.includes('x-www-form-urlencoded')) return this.form(text);
       if (ct.includes('json') || looksLikeJson(text)) {
@@ -183,6 +198,9 @@ export class Redactor {
     return out.replace(COLON_PAIR, plain);
   }
 }
+
+/** Characters that can spell a key differently from its decoded form (JSON and form escapes). */
+const ANY_ESCAPE = /[\\%+]/;
 
 function looksLikeJson(text: string): boolean {
   for (let i = 0; i < text.length && i < 64; i++) {

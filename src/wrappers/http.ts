@@ -30,6 +30,7 @@ import {
   onServerRequest,
   onServerResponse,
 } from '../helpers/http-capture';
+import { hasUrlFilters } from '../helpers/filters';
 import { describeError, logger } from '../logger';
 import { CKInstrumentation, chainHooks } from './base';
 
@@ -50,7 +51,8 @@ function installGate(moduleExports: unknown): void {
   const original = proto.emit;
   const gate: EmitFn = function ckRequestGate(this: unknown, event: string | symbol) {
     // eslint-disable-next-line prefer-rest-params
-    if (event === 'request' && blockedBeforeApp(arguments[1], arguments[2])) return true;
+    // Only a header-stage filter can block here; without one this is a single length check.
+    if (event === 'request' && hasUrlFilters() && blockedBeforeApp(arguments[1], arguments[2])) return true;
     // eslint-disable-next-line prefer-rest-params
     return original.apply(this, arguments as unknown as [string]);
   };

@@ -75,3 +75,10 @@ test('custom patterns, invalid ones skipped', (t) => {
   t.is(custom.headerValue('x-custom', 'v'), REDACTED);
   t.is(custom.body('{"pin":"1","pinned":"2"}', 'application/json'), '{"pin":"[REDACTED]","pinned":"2"}');
 });
+
+test('escaped keys cannot slip past the fast path', (t) => {
+  t.is(redactor.body('{"p\\u0061ssword":"x","a":1}', 'application/json'), '{"password":"[REDACTED]","a":1}');
+  t.is(redactor.body('%70assword=x&a=1', 'application/x-www-form-urlencoded'), `%70assword=${REDACTED}&a=1`);
+  const untouched = '{"user":"bob","items":[1,2,3]}';
+  t.is(redactor.body(untouched, 'application/json'), untouched);
+});
