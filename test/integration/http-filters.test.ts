@@ -109,6 +109,29 @@ test('plain http: header stage and body stage', async (t) => {
   t.is(clean.body.toString(), '{"ok":1}');
 });
 
+test('plain http: a body-stage block after the app started its response cuts the response', async (t) => {
+  const f = fixtures.express;
+  const id = caseId('plain-early');
+  const outcome = await new Promise<{ body: string; error?: string }>((resolve) => {
+    let body = '';
+    const req = http.request(
+      { host: '127.0.0.1', port: f.ports.plain, method: 'POST', path: '/stream-early', headers: { 'content-type': 'application/json', 'x-case-id': id }, agent: false },
+      (res) => {
+        res.on('data', (c: Buffer) => (body += c));
+        res.on('end', () => resolve({ body }));
+        res.on('error', (err) => resolve({ body, error: err.message }));
+      }
+    );
+    req.on('error', (err) => resolve({ body, error: err.message }));
+    req.write('{"sql":');
+    setTimeout(() => req.end('"DROP TABLE t"}'), 50);
+  });
+  t.false(outcome.body.includes('leaked-end'), JSON.stringify(outcome));
+  const span = await f.serverSpan(id);
+  t.is(span.attributes['ck.blocked.by'], 'deny-body');
+  t.deepEqual(await f.observed(id), []);
+});
+
 test('a keep-alive connection stays usable after a blocked request', async (t) => {
   const f = fixtures.express;
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
