@@ -24,7 +24,7 @@ export function captureWanted(agent: CaptureAgent, span: Span): boolean {
   if (spanPathState(span)?.forceCapture) return true;
   if (!agent.spanExportEnabled) return false;
   try {
-    return isExportSampled(span as Parameters<typeof isExportSampled>[0]);
+    return isExportSampled(span as unknown as Parameters<typeof isExportSampled>[0]);
   } catch {
     return false;
   }
