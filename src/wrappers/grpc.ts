@@ -839,16 +839,25 @@ class ClientCallObserver implements Listener {
 
 /**
  * Require hooks only see modules loaded after enable(). For copies of @grpc/grpc-js already in
- * the require cache (resolved from ck-agent and from the app's working directory), apply
- * upstream's and our patches directly, and remember the exports so disable() unpatches them.
+ * the require cache (resolved from ck-agent and from the app's working directory), require them
+ * again through the hooked `require`: require-in-the-middle has not seen them yet, so it runs
+ * upstream's and our hooks on the cached exports now, and remembers them, so a later
+ * `require('@grpc/grpc-js')` by the app does not patch them a second time. Only if that did not
+ * patch (no require hook active) are the definitions applied directly.
  */
 function patchPreloadedGrpc(upstream: Instrumentation, gap: GrpcGapPatcher): void {
   for (const mainPath of loadedGrpcPaths()) {
     try {
       const exports = require.cache[mainPath]?.exports as GrpcModule | undefined;
       if (!exports?.Server?.prototype || isWrapped(exports.Server.prototype.register)) continue; // hooked already
-      const version = packageVersion(mainPath);
       const interceptorsPath = path.join(path.dirname(mainPath), 'client-interceptors.js');
+      require(mainPath);
+      if (require.cache[interceptorsPath]) require(interceptorsPath);
+      if (isOurs(exports.Server.prototype.register)) {
+        logger.debug(`grpc: ${mainPath} was loaded before enable(); patched through the require hook`);
+        continue;
+      }
+      const version = packageVersion(mainPath);
       const interceptors = require.cache[interceptorsPath]?.exports as InterceptorsModule | undefined;
       applyDefinitions(upstream, exports, version, interceptors);
       applyDefinitions(gap, exports, version, interceptors);
