@@ -364,7 +364,11 @@ export class GrpcGapPatcher extends InstrumentationBase {
         return handler.call(this, call, appCallback);
       } catch (err) {
         // grpc-js answers UNKNOWN and never calls back; upstream would leave the span open.
-        state.fail(STATUS_UNKNOWN, err);
+        try {
+          state.fail(STATUS_UNKNOWN, err);
+        } catch {
+          // the app's own error is what propagates
+        }
         throw err;
       }
     };
