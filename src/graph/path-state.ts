@@ -8,6 +8,7 @@
  * context under PATH_STATE_KEY, which is what the next server span takes as its parent.
  */
 import { context as apiContext, createContextKey, trace, type Context } from '@opentelemetry/api';
+import { getRPCMetadata } from '@opentelemetry/core';
 import { canonicalElement, pathKeyFromCanonical } from './path-key';
 import type { ParsedRoute } from './route-header';
 import { FLAG_FORCE_CAPTURE, ROOT_KEY, type GraphElement } from './types';
@@ -97,6 +98,11 @@ export function getPathState(ctx: Context): PathState | undefined {
   const span = trace.getSpan(ctx) as SpanWithPathState | undefined;
   const fromSpan = span?.pathState;
   if (fromSpan instanceof PathState) return fromSpan;
+  // A non-CK span (vanilla instrumentation, e.g. undici/fetch) is active inside a CK-served
+  // request: the request's RPC metadata, set by the HTTP server instrumentation, still points at
+  // the CK server span. It must win over the extracted value, which holds the caller's key.
+  const fromRequest = (getRPCMetadata(ctx)?.span as SpanWithPathState | undefined)?.pathState;
+  if (fromRequest instanceof PathState) return fromRequest;
   return getExtractedPathState(ctx);
 }
 

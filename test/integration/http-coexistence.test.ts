@@ -30,6 +30,11 @@ for (const order of ['ck-first', 'sdk-first'] as const) {
 
       const server = await f.waitForSpan((s) => s.kind === 'SERVER' && s.attributes['http.request.header.x-probe'] === order);
       t.is(body.viaHttp.route, `1-${server.attributes['ck.path.key']}-00`);
+      if (order === 'ck-first') {
+        // ck-agent owns the global propagator: the vanilla fetch span's injection carries the
+        // request's own key (not the caller's), found through the request's RPC metadata.
+        t.is(body.viaFetch.route, `1-${server.attributes['ck.path.key']}-00`, 'fetch carried ck-route');
+      }
       const ckSpans = f.spans().filter((s) => s.traceId === server.traceId);
       const ckServerSpans = ckSpans.filter((s) => s.kind === 'SERVER' && s.attributes['http.route'] === '/chain');
       t.is(ckServerSpans.length, 1, 'one CK server span for the request');
