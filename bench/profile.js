@@ -36,7 +36,8 @@ function packageOf(loc) {
   if (loc.startsWith('node:')) return 'node (core)';
   if (loc.startsWith('(')) return loc.startsWith('(v8)') ? loc : '(native)';
   if (loc.startsWith('@')) return loc.split('/').slice(0, 2).join('/');
-  if (loc.startsWith('build/') || loc.startsWith('bench/') || loc.startsWith('/')) return loc;
+  if (loc.startsWith('build/')) return 'ck-agent (build/)';
+  if (loc.startsWith('bench/') || loc.startsWith('/')) return loc;
   return loc.split('/')[0];
 }
 
@@ -105,10 +106,12 @@ async function main() {
     },
   });
   const url = `http://127.0.0.1:${server.ready.port}`;
+  let requests = 0;
   try {
     await sanityCheck(url);
-    await closedLoop({ url, seconds: Math.min(5, seconds) });
+    const w = await closedLoop({ url, seconds: Math.min(5, seconds) });
     const r = await closedLoop({ url, seconds });
+    requests = w.requests + r.requests + 2;
     console.log(`${scenarioArg}: ${r.reqPerSec.toFixed(0)} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms (profile includes start-up and warm-up)`);
   } finally {
     await server.stop(15000);
@@ -122,11 +125,12 @@ async function main() {
     console.log(`\n${title}`);
     for (const r of rows.slice(0, n)) console.log(`${String(r.selfPct).padStart(6)} %  ${String(r.selfMs).padStart(7)} ms  ${r.name}`);
   };
+  console.log(`busy CPU per request: ${((a.totalMs * 1000) / requests).toFixed(1)} us (${requests} requests incl. warm-up and start-up)`);
   print(`top ${TOP} functions by self time (of ${a.totalMs} ms busy; ${a.idleMs} ms idle excluded)`, a.byFunction, TOP);
   print('top files', a.byFile, 15);
   print('by package', a.byPackage, 12);
   const summary = path.join(dir, name.replace(/\.cpuprofile$/, '.top.json'));
-  fs.writeFileSync(summary, JSON.stringify({ scenario: scenarioArg, seconds, ...a, byFunction: a.byFunction.slice(0, 60), byFile: a.byFile.slice(0, 40) }, null, 2));
+  fs.writeFileSync(summary, JSON.stringify({ scenario: scenarioArg, seconds, requests, ...a, byFunction: a.byFunction.slice(0, 60), byFile: a.byFile.slice(0, 40) }, null, 2));
   console.log(`\nprofile: ${path.relative(process.cwd(), file)}\nsummary: ${path.relative(process.cwd(), summary)}`);
 }
 

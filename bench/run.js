@@ -11,7 +11,8 @@
  * Writes bench/results/<date>-<quick|full>.json, prints the table, updates bench/README.md.
  *
  * Options: --quick, --only=macro,latency,memory,micro, --scenarios=bare,ck,... (macro ids),
- *          --no-readme (do not touch bench/README.md)
+ *          --no-readme (do not touch bench/README.md), --nice=N (run the bench processes at this
+ *          scheduling priority, e.g. -5 on a machine shared with other jobs; needs privileges)
  */
 const fs = require('node:fs');
 const path = require('node:path');
@@ -28,6 +29,7 @@ const opt = (name) => {
 };
 const ONLY = new Set(opt('only') || ['macro', 'latency', 'memory', 'micro']);
 const SCENARIO_FILTER = opt('scenarios');
+const NICE = opt('nice') ? Number(opt('nice')[0]) : undefined;
 
 const PLAN = QUICK
   ? { warmupSec: 1.5, measureSec: 3, rounds: 2, latencyRounds: 1, latencySec: 3, memorySec: 15, memorySampleMs: 1000 }
@@ -42,6 +44,8 @@ const VARIANTS = [
   { id: 'ck-full', agent: 'ck-full', hops: 1 },
   { id: 'otel', agent: 'otel', hops: 1 },
   { id: 'hypertrace', agent: 'hypertrace', hops: 1 },
+  // Diagnostic floor (full run, or --scenarios=upstream-noop): upstream instrumentations, no-op tracer.
+  { id: 'upstream-noop', agent: 'upstream-noop', hops: 1, fullOnly: true },
   { id: 'bare 2-hop', agent: 'bare', hops: 2 },
   { id: 'ck 2-hop', agent: 'ck', hops: 2 },
   { id: 'otel 2-hop', agent: 'otel', hops: 2 },
@@ -121,7 +125,9 @@ async function stopAll(procs) {
 const fmt = (x, d = 0) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(d) : '-');
 
 async function runMacro(sinkUrl, anchors, out) {
-  const variants = VARIANTS.filter((v) => !SCENARIO_FILTER || SCENARIO_FILTER.includes(v.id) || SCENARIO_FILTER.includes(v.agent));
+  const variants = VARIANTS.filter((v) =>
+    SCENARIO_FILTER ? SCENARIO_FILTER.includes(v.id) || SCENARIO_FILTER.includes(v.agent) : !(QUICK && v.fullOnly)
+  );
   const live = [];
   for (const v of variants) {
     if (v.agent === 'hypertrace' && !anchors.ok) {
@@ -398,11 +404,21 @@ async function runMicroChild(out) {
 
 async function main() {
   const pinned = pinSelfToLoadCore();
+  let niceness;
+  if (NICE !== undefined && Number.isInteger(NICE)) {
+    try {
+      // Inherited by every child (servers, sink, micro) spawned from here.
+      require('node:os').setPriority(0, NICE);
+      niceness = NICE;
+    } catch (err) {
+      log(`could not set priority ${NICE}: ${err.message}`);
+    }
+  }
   const out = {
     date: new Date().toISOString(),
     mode: QUICK ? 'quick' : 'full',
     machine: machine(),
-    plan: { ...PLAN, connections: CONNECTIONS, loadGenerator: 'autocannon 8 (programmatic)', pinnedSelf: pinned },
+    plan: { ...PLAN, connections: CONNECTIONS, loadGenerator: 'autocannon 8 (programmatic)', pinnedSelf: pinned, nice: niceness },
     ckBuild: require('./lib/ck-build').BUILD_DIR,
     anchors: {},
     macro: {},

@@ -5,7 +5,7 @@
 const fs = require('node:fs');
 
 const f = (x, d = 0) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(d) : '-');
-const MACRO_ORDER = ['bare', 'ck', 'ck-full', 'otel', 'hypertrace', 'bare 2-hop', 'ck 2-hop', 'otel 2-hop'];
+const MACRO_ORDER = ['bare', 'ck', 'ck-full', 'otel', 'hypertrace', 'upstream-noop', 'bare 2-hop', 'ck 2-hop', 'otel 2-hop'];
 
 function microNs(out, prefix) {
   const r = out.micro && out.micro.results && out.micro.results.find((x) => x.name.startsWith(prefix));
@@ -144,7 +144,7 @@ function sections(out) {
 }
 
 function renderConsole(out) {
-  const parts = [`ck-agent bench (${out.mode}) ${out.date}  ${out.machine.cores} cores ${out.machine.cpuModel}, Node ${out.machine.node}; pinning: ${out.machine.pinning}`];
+  const parts = [`ck-agent bench (${out.mode}) ${out.date}  ${out.machine.cores} cores ${out.machine.cpuModel}, Node ${out.machine.node}; pinning: ${out.machine.pinning}${out.plan.nice !== undefined ? `; nice ${out.plan.nice}` : ''}; load average ${out.machine.loadAverage.join(' ')}`];
   for (const sec of sections(out)) {
     parts.push(`\n== ${sec.title}`);
     parts.push(sec.lines ? sec.lines.join('\n') : textTable(sec.header, sec.rows));
@@ -158,7 +158,8 @@ function renderMarkdown(out, resultFile) {
   const parts = [
     `Latest run: **${out.date.slice(0, 16).replace('T', ' ')} UTC**, mode \`${out.mode}\` (${out.durationSec} s), results file \`${resultFile}\`.`,
     '',
-    `Machine: ${mc.cores} cores, ${mc.cpuModel}, ${mc.memoryGiB} GiB, ${mc.os}; Node ${mc.node}; pinning: ${mc.pinning}.` +
+    `Machine: ${mc.cores} cores, ${mc.cpuModel}, ${mc.memoryGiB} GiB, ${mc.os}; Node ${mc.node}; pinning: ${mc.pinning}` +
+      `${out.plan.nice !== undefined ? `; bench processes at nice ${out.plan.nice}` : ''}; load average at start ${mc.loadAverage.join(' ')}, at end ${(mc.loadAverageEnd || []).join(' ')}.` +
       ` Anchors: ${Object.entries(out.anchors).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}.`,
   ];
   for (const sec of sections(out)) {
