@@ -33,7 +33,7 @@ const NICE = opt('nice') ? Number(opt('nice')[0]) : undefined;
 
 const PLAN = QUICK
   ? { warmupSec: 1.5, measureSec: 3, rounds: 2, latencyRounds: 1, latencySec: 3, memorySec: 15, memorySampleMs: 1000 }
-  : { warmupSec: 5, measureSec: 10, rounds: 5, latencyRounds: 3, latencySec: 8, memorySec: 60, memorySampleMs: 2000 };
+  : { warmupSec: 5, measureSec: 10, rounds: 4, latencyRounds: 3, latencySec: 6, memorySec: 60, memorySampleMs: 2000 };
 const CONNECTIONS = 32;
 const BENCH_DIR = __dirname;
 const SERVER = path.join(BENCH_DIR, 'server.js');
