@@ -34,7 +34,7 @@ function get(url: string): Promise<number> {
 }
 
 test('graph paths chain across three services and split by route', async (t) => {
-  const cluster = await startCluster();
+  const cluster = await startCluster({ ordersToInventory: 'http' });
   const statuses: number[] = [];
   try {
     for (let i = 0; i < 20; i++) statuses.push(await get(`${cluster.gateway.url}/checkout?sku=${1000 + i}`));
@@ -79,4 +79,27 @@ test('graph paths chain across three services and split by route', async (t) => 
   for (const row of [...checkout, ...browse, ...orders, ...stock]) {
     t.true(row.p50 > 0 && row.p99 >= row.p50, `${row.service} ${row.element.name} has latency percentiles`);
   }
+});
+
+test('the path crosses a gRPC hop: orders -> inventory over gRPC (the demo topology)', async (t) => {
+  const cluster = await startCluster({ ordersToInventory: 'grpc' });
+  try {
+    for (let i = 0; i < 10; i++) await get(`${cluster.gateway.url}/checkout?sku=${3000 + i}`);
+  } finally {
+    await cluster.stop();
+  }
+  const rows = readPathRows(cluster.services) as Row[];
+  const orders = rows.find((r) => r.service === 'orders' && r.element.role === 'entry');
+  const grpcClient = rows.filter((r) => r.service === 'orders' && r.element.type === 'GRPC_CLIENT');
+  const grpcService = rows.filter((r) => r.service === 'inventory' && r.element.type === 'GRPC_SERVICE');
+  t.truthy(orders);
+  t.is(grpcClient.length, 1);
+  t.is(grpcClient[0].element.name, 'demo.inventory.Inventory/GetStock');
+  t.is(grpcClient[0].pathKey, orders!.pathKey, 'the gRPC call is recorded under the orders path');
+  t.is(grpcClient[0].calls, 10);
+  t.is(grpcService.length, 1);
+  t.is(grpcService[0].element.role, 'entry');
+  t.is(grpcService[0].parentKey, orders!.pathKey, 'ck-route crossed the gRPC hop as metadata');
+  t.is(grpcService[0].calls, 10);
+  t.is(grpcService[0].errors, grpcClient[0].errors, 'a failed call is an error on both sides');
 });
