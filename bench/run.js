@@ -291,7 +291,7 @@ async function runMemory(sinkUrl, out) {
       label: 'memory ck',
       nodeArgs: ['--expose-gc'],
       timeoutMs: 30000,
-      env: { BENCH_SCENARIO: 'ck', BENCH_ROLE: 'memory', BENCH_SERVICE: 'bench-ck-mem', BENCH_SINK: sinkUrl },
+      env: { BENCH_SCENARIO: 'ck', BENCH_ROLE: 'memory', BENCH_SERVICE: 'bench-ck-mem', BENCH_SINK: sinkUrl, BENCH_METRICS_INTERVAL_MS: '2000' },
     });
   } catch (err) {
     out.memory = { skipped: String(err.message).split('\n').slice(0, 6).join(' | ') };
@@ -328,7 +328,8 @@ async function runMemory(sinkUrl, out) {
   const t0 = Date.now();
   const sample = async (gc) => {
     const m = await server.ask({ cmd: 'mem', gc }, 'mem');
-    const s = { t: Math.round((Date.now() - t0) / 100) / 10, rssMB: m.rss / 2 ** 20, heapUsedMB: m.heapUsed / 2 ** 20, gc: Boolean(gc) };
+    // external includes ArrayBuffers (HDR histograms' typed arrays live there, not in the heap).
+    const s = { t: Math.round((Date.now() - t0) / 100) / 10, rssMB: m.rss / 2 ** 20, heapUsedMB: m.heapUsed / 2 ** 20, externalMB: m.external / 2 ** 20, gc: Boolean(gc) };
     samples.push(s);
     return s;
   };
@@ -353,18 +354,25 @@ async function runMemory(sinkUrl, out) {
   const end = await sample(true);
   const peak = peakRss(server.pid);
   await server.stop();
+  // Peaks per half of the post-warm-up curve: metric exports build and free buffers every
+  // interval, so single samples swing; a leak shows as a higher second-half peak.
+  const after = samples.filter((s) => warm && s.t > warm.t && !s.gc);
+  const halves = [after.slice(0, after.length >> 1), after.slice(after.length >> 1)];
+  const peakOf = (xs, k) => (xs.length ? Math.max(...xs.map((s) => s[k])) : undefined);
   out.memory = {
     seconds: PLAN.memorySec,
+    peaksFirstHalf: { rssMB: peakOf(halves[0], 'rssMB'), heapUsedMB: peakOf(halves[0], 'heapUsedMB'), externalMB: peakOf(halves[0], 'externalMB') },
+    peaksSecondHalf: { rssMB: peakOf(halves[1], 'rssMB'), heapUsedMB: peakOf(halves[1], 'heapUsedMB'), externalMB: peakOf(halves[1], 'externalMB') },
     distinctPaths: PATHS,
     distinctRoutes: ROUTES,
     requests: loadResult.requests,
     reqPerSec: loadResult.reqPerSec,
     errors: loadResult.errors,
-    afterWarmup: warm && { t: warm.t, rssMB: warm.rssMB, heapUsedMB: warm.heapUsedMB },
-    end: { t: end.t, rssMB: end.rssMB, heapUsedMB: end.heapUsedMB },
-    endUnderLoad: lastUnderLoad && { t: lastUnderLoad.t, rssMB: lastUnderLoad.rssMB, heapUsedMB: lastUnderLoad.heapUsedMB },
+    afterWarmup: warm && pick(warm),
+    end: pick(end),
+    endUnderLoad: lastUnderLoad && pick(lastUnderLoad),
     peakRssMB: peak ? peak / 2 ** 20 : undefined,
-    curve: samples.map((s) => ({ t: s.t, rssMB: round1(s.rssMB), heapUsedMB: round1(s.heapUsedMB), gc: s.gc || undefined })),
+    curve: samples.map((s) => ({ t: s.t, rssMB: round1(s.rssMB), heapUsedMB: round1(s.heapUsedMB), externalMB: round1(s.externalMB), gc: s.gc || undefined })),
   };
   log(
     `memory: ${loadResult.requests} requests; after warm-up (GC) heap ${fmt(warm?.heapUsedMB, 1)} MB rss ${fmt(warm?.rssMB, 1)} MB; end (GC) heap ${fmt(end.heapUsedMB, 1)} MB rss ${fmt(end.rssMB, 1)} MB`
@@ -372,6 +380,7 @@ async function runMemory(sinkUrl, out) {
 }
 
 const round1 = (x) => Math.round(x * 10) / 10;
+const pick = (s) => ({ t: s.t, rssMB: s.rssMB, heapUsedMB: s.heapUsedMB, externalMB: s.externalMB });
 
 async function runMicroChild(out) {
   let child;
@@ -457,10 +466,13 @@ async function main() {
 
   const resultsDir = path.join(BENCH_DIR, 'results');
   fs.mkdirSync(resultsDir, { recursive: true });
-  const file = path.join(resultsDir, `${out.date.slice(0, 10)}-${out.mode}.json`);
+  // A partial run (--only / --scenarios) never replaces the full picture in the README.
+  const partial = Boolean(opt('only') || SCENARIO_FILTER);
+  out.partial = partial || undefined;
+  const file = path.join(resultsDir, `${out.date.slice(0, 10)}-${out.mode}${partial ? '-partial' : ''}.json`);
   fs.writeFileSync(file, JSON.stringify(out, null, 2) + '\n');
   console.log('\n' + renderConsole(out));
-  if (!argv.includes('--no-readme')) updateReadme(path.join(BENCH_DIR, 'README.md'), renderMarkdown(out, path.relative(BENCH_DIR, file)));
+  if (!partial && !argv.includes('--no-readme')) updateReadme(path.join(BENCH_DIR, 'README.md'), renderMarkdown(out, path.relative(BENCH_DIR, file)));
   log(`results: ${path.relative(process.cwd(), file)} (${out.durationSec} s)`);
 }
 

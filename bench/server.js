@@ -3,7 +3,7 @@
  * One benchmarked server process. The scenario's agent is set up first, then the app is
  * required (as a real app would do). Talks to bench/run.js over IPC:
  *   -> { type: 'ready', port }              once listening on 127.0.0.1
- *   <- { cmd: 'mem', gc?: boolean }          -> { type: 'mem', rss, heapUsed, heapTotal, external }
+ *   <- { cmd: 'mem', gc?: boolean }          -> { type: 'mem', rss, heapUsed, heapTotal, external, arrayBuffers }
  *   <- { cmd: 'stop' }                       agent shutdown (bounded), then exit
  * Env: BENCH_SCENARIO (bare|ck|ck-full|otel|hypertrace), BENCH_ROLE (single|gateway|service|memory),
  *      BENCH_SERVICE (service.name), BENCH_SINK (OTLP/gRPC URL), BENCH_UPSTREAM (gateway target).
@@ -45,7 +45,7 @@ process.on('message', (msg) => {
   if (msg.cmd === 'mem') {
     if (msg.gc && typeof global.gc === 'function') global.gc();
     const m = process.memoryUsage();
-    process.send({ type: 'mem', rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external });
+    process.send({ type: 'mem', rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers });
   } else if (msg.cmd === 'stop') {
     const timer = setTimeout(() => process.exit(0), 3000);
     Promise.resolve(agent.shutdown())

@@ -41,12 +41,20 @@ function evaluateTargets(out) {
     push(`RSS over bare <= 40 MB under load (${id})`, ok(id) && ok('bare') ? m[id].rssOverBareMB : undefined, (v) => v <= 40, (v) => `${f(v, 1)} MB (peak ${f(m[id].peakRssMB, 1)} vs ${f(m.bare.peakRssMB, 1)} MB)`);
   }
   const mem = out.memory && !out.memory.skipped ? out.memory : undefined;
+  // Flat = heap after a full GC grows <= max(5 MB, 10 %) from warm-up to end, and the peaks of
+  // external memory (export buffers, typed arrays) and RSS in the second half of the curve stay
+  // within max(5 MB, 10 %) of the first half's.
+  const within = (a, b) => b <= a + Math.max(5, a * 0.1);
   const growth = mem && mem.afterWarmup ? mem.end.heapUsedMB - mem.afterWarmup.heapUsedMB : undefined;
+  const p1 = mem && mem.peaksFirstHalf;
+  const p2 = mem && mem.peaksSecondHalf;
   push(
-    'memory flat under 50k paths x 5k parents (heap after GC grows <= 10 % or 5 MB after warm-up)',
+    'memory flat under 50k paths x 5k parents (after warm-up: GC heap, external and RSS peaks)',
     growth,
-    (v) => v <= Math.max(5, mem.afterWarmup.heapUsedMB * 0.1),
-    (v) => `heap ${f(mem.afterWarmup.heapUsedMB, 1)} -> ${f(mem.end.heapUsedMB, 1)} MB (${v >= 0 ? '+' : ''}${f(v, 1)}), RSS ${f(mem.afterWarmup.rssMB, 1)} -> ${f(mem.end.rssMB, 1)} MB`
+    (v) => within(mem.afterWarmup.heapUsedMB, mem.end.heapUsedMB) && (!p1 || (within(p1.externalMB, p2.externalMB) && within(p1.rssMB, p2.rssMB))),
+    (v) =>
+      `GC heap ${f(mem.afterWarmup.heapUsedMB, 1)} -> ${f(mem.end.heapUsedMB, 1)} MB (${v >= 0 ? '+' : ''}${f(v, 1)})` +
+      (p1 ? `; peaks 1st/2nd half: external ${f(p1.externalMB, 1)}/${f(p2.externalMB, 1)} MB, RSS ${f(p1.rssMB, 1)}/${f(p2.rssMB, 1)} MB` : '')
   );
   const ck = microNs(out, 'tracer: CKTracer start+end');
   const sdk = microNs(out, 'tracer: SDK tracer start+end');
@@ -121,11 +129,14 @@ function sections(out) {
   if (mem && !mem.skipped) {
     s.push({
       title: `Memory: route-less http + ck-agent, ${mem.distinctPaths} paths x ${mem.distinctRoutes} ck-route parents, ${mem.seconds} s (${mem.requests} requests, ${f(mem.reqPerSec)} req/s)`,
-      header: ['point', 't s', 'RSS MB', 'heap used MB'],
+      header: ['point', 't s', 'RSS MB', 'heap used MB', 'external MB'],
       rows: [
-        ['after warm-up (GC)', f(mem.afterWarmup?.t, 0), f(mem.afterWarmup?.rssMB, 1), f(mem.afterWarmup?.heapUsedMB, 1)],
-        ['end under load', f(mem.endUnderLoad?.t, 0), f(mem.endUnderLoad?.rssMB, 1), f(mem.endUnderLoad?.heapUsedMB, 1)],
-        ['end (GC)', f(mem.end.t, 0), f(mem.end.rssMB, 1), f(mem.end.heapUsedMB, 1)],
+        ['after warm-up (GC)', f(mem.afterWarmup?.t, 0), f(mem.afterWarmup?.rssMB, 1), f(mem.afterWarmup?.heapUsedMB, 1), f(mem.afterWarmup?.externalMB, 1)],
+        ['end under load', f(mem.endUnderLoad?.t, 0), f(mem.endUnderLoad?.rssMB, 1), f(mem.endUnderLoad?.heapUsedMB, 1), f(mem.endUnderLoad?.externalMB, 1)],
+        ['end (GC)', f(mem.end.t, 0), f(mem.end.rssMB, 1), f(mem.end.heapUsedMB, 1), f(mem.end.externalMB, 1)],
+        ['peaks, 1st half after warm-up', '', f(mem.peaksFirstHalf?.rssMB, 1), f(mem.peaksFirstHalf?.heapUsedMB, 1), f(mem.peaksFirstHalf?.externalMB, 1)],
+        ['peaks, 2nd half', '', f(mem.peaksSecondHalf?.rssMB, 1), f(mem.peaksSecondHalf?.heapUsedMB, 1), f(mem.peaksSecondHalf?.externalMB, 1)],
+        ['peak RSS (VmHWM)', '', f(mem.peakRssMB, 1), '', ''],
       ],
     });
   } else if (mem) s.push({ title: 'Memory', lines: [`skipped: ${mem.skipped}`] });

@@ -17,7 +17,8 @@ module.exports = function setup({ serviceName, sinkUrl, full }) {
       traceReporterType: full ? 'OTLP' : 'NONE',
       endpoint: sinkUrl,
     },
-    metrics: { exportIntervalMs: 10000 },
+    // The memory test sets a shorter interval so several export cycles land in every part of its curve.
+    metrics: { exportIntervalMs: Number(process.env.BENCH_METRICS_INTERVAL_MS) || 10000 },
   };
   if (full) {
     // Full Hypertrace-style capture (also the defaults, spelled out): body capture runs only when
