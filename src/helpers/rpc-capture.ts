@@ -1,6 +1,6 @@
 /**
  * gRPC metadata and message capture (shared/spec/data-capture.md), shared by the gRPC server and
- * client paths of src/wrappers/grpc.ts.
+ * client paths (grpc-server-call.ts, grpc-client-call.ts).
  *
  * - Metadata → `rpc.request.metadata.<key>` / `rpc.response.metadata.<key>` (trailers too):
  *   one value → string, repeated key → string array; `-bin` values base64; listed keys redacted.
