@@ -6,20 +6,15 @@
 import test from 'ava';
 import http from 'http';
 import path from 'path';
+import { readLogLines, type PathLine } from '../../fixtures/log-lines';
 
 // The demo services are plain JS and load the built package (npm test builds first).
 // eslint-disable-next-line @typescript-eslint/no-var-requires
-const { startCluster, readPathRows } = require(path.join(__dirname, '../../fixtures/demo/cluster.js'));
+const { startCluster } = require(path.join(__dirname, '../../fixtures/demo/cluster.js'));
 
-interface Row {
-  service: string;
-  pathKey: string;
-  parentKey: string;
-  element: { type: string; name: string; role: string };
-  calls: number;
-  errors: number;
-  p50: number;
-  p99: number;
+/** Every `ck.path` row the cluster's services logged. */
+function pathRows(services: Array<{ log?: string }>): PathLine[] {
+  return services.flatMap((service) => readLogLines(service.log).paths);
 }
 
 function get(url: string): Promise<number> {
@@ -42,7 +37,7 @@ test('graph paths chain across three services and split by route', async (t) => 
   } finally {
     await cluster.stop();
   }
-  const rows = readPathRows(cluster.services) as Row[];
+  const rows = pathRows(cluster.services);
   const entry = (service: string, name: string) =>
     rows.filter((r) => r.service === service && r.element.role === 'entry' && r.element.name === name);
 
@@ -88,7 +83,7 @@ test('the path crosses a gRPC hop: orders -> inventory over gRPC (the demo topol
   } finally {
     await cluster.stop();
   }
-  const rows = readPathRows(cluster.services) as Row[];
+  const rows = pathRows(cluster.services);
   const orders = rows.find((r) => r.service === 'orders' && r.element.role === 'entry');
   const grpcClient = rows.filter((r) => r.service === 'orders' && r.element.type === 'GRPC_CLIENT');
   const grpcService = rows.filter((r) => r.service === 'inventory' && r.element.type === 'GRPC_SERVICE');
