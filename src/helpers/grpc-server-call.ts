@@ -274,12 +274,23 @@ export function onServerCallCancelled(this: ServerCall): void {
   }
 }
 
+/**
+ * Whether a cancellation is the call's deadline. The client's own deadline timer cancels the
+ * stream (RST_STREAM carries no reason), usually a little before the server's deadline passes:
+ * the server counted its deadline from when the request arrived. So a cancellation close to the
+ * deadline counts as DEADLINE_EXCEEDED: within a quarter of the call's timeout, at least 50 ms
+ * (transit delay on a loaded machine), at most 1 s. A real cancel that close to the deadline is
+ * reported as a deadline too, which is the more useful reading for latency work.
+ */
 function deadlinePassed(call: ServerCall): boolean {
   try {
     const deadline = typeof call.getDeadline === 'function' ? call.getDeadline() : undefined;
     const ms = deadline instanceof Date ? deadline.getTime() : typeof deadline === 'number' ? deadline : Infinity;
-    // Timers may fire a millisecond early against Date.now().
-    return Number.isFinite(ms) && Date.now() >= ms - 5;
+    if (!Number.isFinite(ms)) return false;
+    const start = call[STATE]?.span?.startTime;
+    const startMs = start ? start[0] * 1e3 + start[1] / 1e6 : Date.now();
+    const tolerance = Math.min(1000, Math.max(50, (ms - startMs) / 4));
+    return Date.now() >= ms - tolerance;
   } catch {
     return false;
   }
