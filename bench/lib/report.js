@@ -13,19 +13,31 @@ function microNs(out, prefix) {
 }
 
 /** Each target: { name, figure, met: true|false|undefined (not measured) }. */
+/** Above this many cores taken by other processes, a figure is reported but not judged. */
+const DISTURBED = 0.25;
+
 function evaluateTargets(out) {
   const m = out.macro || {};
   const t = [];
   const ok = (x) => x !== undefined && m[x] && !m[x].skipped && m[x].reqPerSec;
   const ratio = (a, b) => (ok(a) && ok(b) ? m[a].reqPerSec / m[b].reqPerSec : undefined);
-  const push = (name, value, cmp, figure) => t.push({ name, figure: value === undefined ? 'not measured' : figure(value), met: value === undefined ? undefined : cmp(value) });
+  const push = (name, value, cmp, figure, disturbance) => {
+    const disturbed = disturbance !== undefined && disturbance > DISTURBED;
+    t.push({
+      name,
+      figure: value === undefined ? 'not measured' : figure(value) + (disturbed ? ` [disturbed: ${f(disturbance, 2)} cores used by other processes]` : ''),
+      met: value === undefined || disturbed ? undefined : cmp(value),
+      disturbed: disturbed || undefined,
+    });
+  };
+  const foreign = (...ids) => Math.max(0, ...ids.map((id) => (ok(id) ? m[id].foreignCoresUsedRounds ?? 0 : 0)));
 
-  push('ck >= 0.85x bare req/s', ratio('ck', 'bare'), (v) => v >= 0.85, (v) => `${f(v, 2)}x`);
-  push('ck-full >= 0.70x bare req/s', ratio('ck-full', 'bare'), (v) => v >= 0.7, (v) => `${f(v, 2)}x`);
-  push('ck >= 2x otel req/s', ratio('ck', 'otel'), (v) => v >= 2, (v) => `${f(v, 2)}x`);
-  push('ck-full >= 2x otel req/s', ratio('ck-full', 'otel'), (v) => v >= 2, (v) => `${f(v, 2)}x`);
-  push('ck >= 3x hypertrace req/s', ratio('ck', 'hypertrace'), (v) => v >= 3, (v) => `${f(v, 2)}x`);
-  push('ck-full >= 3x hypertrace req/s', ratio('ck-full', 'hypertrace'), (v) => v >= 3, (v) => `${f(v, 2)}x`);
+  push('ck >= 0.85x bare req/s', ratio('ck', 'bare'), (v) => v >= 0.85, (v) => `${f(v, 2)}x`, foreign('ck', 'bare'));
+  push('ck-full >= 0.70x bare req/s', ratio('ck-full', 'bare'), (v) => v >= 0.7, (v) => `${f(v, 2)}x`, foreign('ck-full', 'bare'));
+  push('ck >= 2x otel req/s', ratio('ck', 'otel'), (v) => v >= 2, (v) => `${f(v, 2)}x`, foreign('ck', 'otel'));
+  push('ck-full >= 2x otel req/s', ratio('ck-full', 'otel'), (v) => v >= 2, (v) => `${f(v, 2)}x`, foreign('ck-full', 'otel'));
+  push('ck >= 3x hypertrace req/s', ratio('ck', 'hypertrace'), (v) => v >= 3, (v) => `${f(v, 2)}x`, foreign('ck', 'hypertrace'));
+  push('ck-full >= 3x hypertrace req/s', ratio('ck-full', 'hypertrace'), (v) => v >= 3, (v) => `${f(v, 2)}x`, foreign('ck-full', 'hypertrace'));
 
   const lat = out.latencyAtHalfLoad && out.latencyAtHalfLoad.scenarios;
   for (const kind of ['autocannon', 'paced']) {
@@ -34,7 +46,8 @@ function evaluateTargets(out) {
       `p99 added by ck <= 1 ms at 50 % load (${kind === 'autocannon' ? 'autocannon overallRate' : 'paced open-loop'})`,
       added,
       (v) => v <= 1,
-      (v) => `${f(v, 2)} ms (bare ${f(lat.bare[kind].p99Ms, 2)} -> ck ${f(lat.ck[kind].p99Ms, 2)} ms at ${out.latencyAtHalfLoad.rate} req/s)`
+      (v) => `${f(v, 2)} ms (bare ${f(lat.bare[kind].p99Ms, 2)} -> ck ${f(lat.ck[kind].p99Ms, 2)} ms at ${out.latencyAtHalfLoad.rate} req/s)`,
+      lat && lat.ck && lat.bare ? Math.max(lat.ck[kind].foreignCores ?? 0, lat.bare[kind].foreignCores ?? 0) : undefined
     );
   }
   for (const id of ['ck', 'ck-full']) {
@@ -64,7 +77,7 @@ function evaluateTargets(out) {
   return t;
 }
 
-const status = (met) => (met === true ? 'met' : met === false ? 'NOT MET' : 'not measured');
+const status = (met, t) => (met === true ? 'met' : met === false ? 'NOT MET' : t && t.disturbed ? 'not judged (disturbed)' : 'not measured');
 
 function macroRows(out) {
   const rows = [];
@@ -117,11 +130,11 @@ function sections(out) {
   if (lat && lat.scenarios) {
     const rows = [];
     for (const [id, m] of Object.entries(lat.scenarios)) {
-      rows.push([id, f(m.autocannon.p50Ms, 2), f(m.autocannon.p99Ms, 2), f(m.paced.p50Ms, 2), f(m.paced.p99Ms, 2), f(m.paced.reqPerSec)]);
+      rows.push([id, f(m.autocannon.p50Ms, 2), f(m.autocannon.p99Ms, 2), f(m.paced.p50Ms, 2), f(m.paced.p99Ms, 2), f(m.paced.reqPerSec), `${f(m.autocannon.foreignCores, 2)} / ${f(m.paced.foreignCores, 2)}`]);
     }
     s.push({
       title: `Latency at 50 % of bare's saturation throughput (${lat.rate} req/s)`,
-      header: ['scenario', 'autocannon p50', 'autocannon p99', 'paced p50', 'paced p99', 'paced req/s'],
+      header: ['scenario', 'autocannon p50', 'autocannon p99', 'paced p50', 'paced p99', 'paced req/s', 'foreign CPU (autocannon / paced)'],
       rows,
     });
   }
@@ -150,7 +163,7 @@ function sections(out) {
     if (out.micro.skipped.length) s.push({ title: 'Micro skipped', lines: out.micro.skipped.map((x) => `${x.name}: ${x.reason}`) });
   } else if (out.micro) s.push({ title: 'Micro', lines: [`skipped: ${out.micro.skipped}`] });
 
-  s.push({ title: 'Targets', header: ['target', 'figure', 'status'], rows: (out.targets || []).map((t) => [t.name, t.figure, status(t.met)]) });
+  s.push({ title: 'Targets', header: ['target', 'figure', 'status'], rows: (out.targets || []).map((t) => [t.name, t.figure, status(t.met, t)]) });
   return s;
 }
 
