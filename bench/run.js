@@ -363,15 +363,22 @@ async function runMemory(sinkUrl, out) {
   const end = await sample(true);
   const peak = peakRss(server.pid);
   await server.stop();
-  // Peaks per half of the post-warm-up curve: metric exports build and free buffers every
-  // interval, so single samples swing; a leak shows as a higher second-half peak.
+  // Per half of the post-warm-up curve: GC timing and metric exports (buffers built and freed
+  // every interval) make single samples swing, so a leak shows as a higher second-half median.
   const after = samples.filter((s) => warm && s.t > warm.t && !s.gc);
   const halves = [after.slice(0, after.length >> 1), after.slice(after.length >> 1)];
   const peakOf = (xs, k) => (xs.length ? Math.max(...xs.map((s) => s[k])) : undefined);
+  const half = (xs) => ({
+    medianRssMB: median(xs.map((s) => s.rssMB)),
+    medianExternalMB: median(xs.map((s) => s.externalMB)),
+    rssMB: peakOf(xs, 'rssMB'),
+    heapUsedMB: peakOf(xs, 'heapUsedMB'),
+    externalMB: peakOf(xs, 'externalMB'),
+  });
   out.memory = {
     seconds: PLAN.memorySec,
-    peaksFirstHalf: { rssMB: peakOf(halves[0], 'rssMB'), heapUsedMB: peakOf(halves[0], 'heapUsedMB'), externalMB: peakOf(halves[0], 'externalMB') },
-    peaksSecondHalf: { rssMB: peakOf(halves[1], 'rssMB'), heapUsedMB: peakOf(halves[1], 'heapUsedMB'), externalMB: peakOf(halves[1], 'externalMB') },
+    peaksFirstHalf: half(halves[0]),
+    peaksSecondHalf: half(halves[1]),
     distinctPaths: PATHS,
     distinctRoutes: ROUTES,
     requests: loadResult.requests,
