@@ -119,8 +119,29 @@ export function fnv1a64Hex(s: string): string {
  * cached canonical). Same result as `pathKey(parentKey, serviceName, element)`.
  */
 export function pathKeyFromCanonical(parentKey: string, serviceName: string, canonical: string): string {
-  return fnvHex(3, parentKey, serviceName, canonical);
+  // Almost every request of an entry point hashes the same (parent, service, element): memoise.
+  let memo = keyMemo.get(canonical);
+  if (memo === undefined || memo.serviceName !== serviceName) {
+    if (keyMemo.size >= KEY_MEMO_ELEMENTS) keyMemo.clear();
+    keyMemo.set(canonical, (memo = { serviceName, byParent: new Map() }));
+  }
+  let key = memo.byParent.get(parentKey);
+  if (key === undefined) {
+    key = fnvHex(3, parentKey, serviceName, canonical);
+    if (memo.byParent.size >= KEY_MEMO_PARENTS) memo.byParent.clear();
+    memo.byParent.set(parentKey, key);
+  }
+  return key;
 }
+
+/**
+ * Bounded memo of computed keys: canonical element -> parent key -> key, for one service name per
+ * element (a process has one; another name replaces the entry). Cleared when full rather than
+ * tracked LRU: bounded memory, no bookkeeping per hit, and a miss only costs one hash.
+ */
+const KEY_MEMO_ELEMENTS = 2048;
+const KEY_MEMO_PARENTS = 256;
+const keyMemo = new Map<string, { serviceName: string; byParent: Map<string, string> }>();
 
 /** The new path key of a request that entered `serviceName` through `element` from `parentKey`. */
 export function pathKey(parentKey: string, serviceName: string, element: GraphElement): string {

@@ -30,12 +30,15 @@ interface MarkerEntry {
   mapper: SpanMapper;
 }
 
-/** Upper bound on cached (scope, kind) pairs; past it dispatch still works, just uncached. */
-const MAX_CACHED_SCOPES = 256;
+type ScopeCache = Array<SpanMapper | undefined>;
 
 export class MapperRegistry {
   private readonly byKind = new Map<SpanKind, MarkerEntry[]>();
-  private readonly scopeCache = new Map<string, SpanMapper | null>();
+  /**
+   * Keyed by the span's instrumentation scope object (one per tracer, shared by its spans), so a
+   * lookup allocates nothing; entries go away with their tracer.
+   */
+  private scopeCache = new WeakMap<object, ScopeCache>();
 
   register(mapper: SpanMapper): this {
     for (const kind of mapper.kinds) {
@@ -43,23 +46,24 @@ export class MapperRegistry {
       if (!entries) this.byKind.set(kind, (entries = []));
       for (const marker of mapper.markers) entries.push({ marker, mapper });
     }
-    this.scopeCache.clear();
+    this.scopeCache = new WeakMap();
     return this;
   }
 
   /** Finds the mapper for a span, or undefined when none takes it. */
   mapperFor(span: ReadableSpan): SpanMapper | undefined {
-    const scope = span.instrumentationScope?.name;
-    const cacheKey = scope ? `${span.kind}|${scope}` : undefined;
-    if (cacheKey) {
-      const cached = this.scopeCache.get(cacheKey);
-      // The marker check keeps a shared tracer name (several span shapes per kind) correct.
-      if (cached && hasMarker(cached, span.attributes)) return cached;
-    }
+    const scope = span.instrumentationScope as object | undefined;
+    let cache = scope !== undefined ? this.scopeCache.get(scope) : undefined;
+    const cached = cache?.[span.kind];
+    // The marker check keeps a shared tracer name (several span shapes per kind) correct.
+    if (cached && hasMarker(cached, span.attributes)) return cached;
     const found = this.dispatch(span.kind, span.attributes);
     // Only positive results are cached: an instrumentation may emit unmarked INTERNAL spans
     // (express layers) as well as marked ones of the same kind.
-    if (found && cacheKey && this.scopeCache.size < MAX_CACHED_SCOPES) this.scopeCache.set(cacheKey, found);
+    if (found && scope !== undefined && typeof scope === 'object') {
+      if (!cache) this.scopeCache.set(scope, (cache = []));
+      cache[span.kind] = found;
+    }
     return found;
   }
 
