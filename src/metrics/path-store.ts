@@ -34,8 +34,9 @@
  *   SDK cumulative stream would), so a lost export or a Prometheus scrape never hides a series
  *   that still exists.
  */
-import * as hdr from 'hdr-histogram-js';
-import type { JsHistogram } from 'hdr-histogram-js';
+// The class itself, not the package index: the index also loads pako (log encoding) and the
+// WebAssembly loader, ~7 MB of RSS that graph path metrics never use.
+import Int32Histogram from 'hdr-histogram-js/dist/Int32Histogram';
 import type { Attributes } from '@opentelemetry/api';
 import type { GraphElement } from '../graph/types';
 import { ExpoBuilder, EMPTY_BUCKETS, mergeBuckets, type ExpoBuckets } from './expo-histogram';
@@ -65,7 +66,7 @@ export interface PathStoreOptions {
 export class PathSeries {
   /** Metric attributes, built once per series. */
   readonly attributes: Attributes;
-  readonly histogram: JsHistogram;
+  readonly histogram: Int32Histogram;
   /** Start of the first interval this series was seen in (cumulative start time). */
   readonly startTime: number;
 
@@ -116,14 +117,10 @@ export class PathSeries {
     attributes['ck.element.role'] = elementRole;
     if (overflow) attributes['otel.metric.overflow'] = true;
     this.attributes = Object.freeze(attributes);
-    this.histogram = hdr.build({
-      bitBucketSize: 32,
-      autoResize: true,
-      lowestDiscernibleValue: 1,
-      highestTrackableValue: 2,
-      numberOfSignificantValueDigits: 2,
-      useWebAssembly: false,
-    }) as unknown as JsHistogram;
+    // What hdr.build({ bitBucketSize: 32, autoResize: true, lowestDiscernibleValue: 1,
+    // highestTrackableValue: 2, numberOfSignificantValueDigits: 2 }) returns, built directly.
+    this.histogram = new Int32Histogram(1, 2, 2);
+    this.histogram.autoResize = true;
   }
 }
 
