@@ -12,7 +12,7 @@ import { createCompositePropagator } from './graph';
 import { logger, describeError } from './logger';
 import { GraphPathMetrics } from './metrics';
 import { CKGraphSpanProcessor } from './processors';
-import { buildResource } from './resource';
+import { DISTRO_NAME, DISTRO_VERSION, buildResource } from './resource';
 import { CKTracerProvider, createExportSpanProcessor } from './trace';
 
 /** Something the agent unpatches on shutdown. */
@@ -51,11 +51,31 @@ export class CKAgent {
     });
     this.propagator = createCompositePropagator(config, () => this.metrics.countInvalidRoute());
 
+    if (config.reporting.enableGrpcLoadbalancing) {
+      // The OTLP gRPC exporters of the pinned OpenTelemetry line take no channel options.
+      logger.warn('reporting.enable_grpc_loadbalancing is not supported by the OTLP gRPC exporters in use; a single channel is used');
+    }
     if (config.enabled) {
       installContextManager();
       // The global propagator carries ck-route for upstream instrumentations; wrappers also
       // inject/extract ck-route themselves in case another SDK replaces it later.
       propagation.setGlobalPropagator(this.propagator);
+      if (config.telemetry.startupSpanEnabled) this.emitStartupSpan();
+    }
+  }
+
+  /**
+   * Hypertrace's startup span: one span when the agent starts, so a backend sees the process come
+   * up (with its resource) before any request arrives.
+   */
+  private emitStartupSpan(): void {
+    try {
+      const span = this.tracerProvider
+        .getTracer(DISTRO_NAME, DISTRO_VERSION)
+        .startSpan('ck-agent startup', { root: true, attributes: { 'ck.agent.version': DISTRO_VERSION } });
+      span.end();
+    } catch (err) {
+      logger.warn(`startup span failed: ${describeError(err)}`);
     }
   }
 
