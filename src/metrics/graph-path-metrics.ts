@@ -24,14 +24,13 @@ import {
   type MetricReader,
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
-import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import type { CKConfig } from '../config/types';
 import type { GraphElement } from '../graph/types';
 import { logger, describeError } from '../logger';
 import type { GraphPathRecorder } from './types';
 import { PathStore, EMPTY_SNAPSHOT, type IntervalSnapshot } from './path-store';
 import { buildPathMetricData } from './path-metric-data';
-import { createConfiguredReader } from './readers';
+import { createConfiguredReader, isPrometheusReader } from './readers';
 
 export const METER_NAME = 'ck-agent';
 export const SCHEMA_URL = 'https://opentelemetry.io/schemas/1.26.0';
@@ -120,7 +119,7 @@ export class GraphPathMetrics implements GraphPathRecorder {
   private attach(reader: MetricReader, isClock: boolean): void {
     const original = reader.collect.bind(reader);
     // The Prometheus text format has no exponential histograms.
-    const durationAs = reader instanceof PrometheusExporter ? 'explicit' : 'exponential';
+    const durationAs = isPrometheusReader(reader) ? 'explicit' : 'exponential';
     reader.collect = async (options?: MetricCollectOptions): Promise<CollectionResult> => {
       if (isClock) this.closeInterval();
       const snapshot = this.snapshot;

@@ -7,6 +7,10 @@
  * down or slow never blocks the app: the SDK reader exports from a timer, at most one export is in
  * flight (a tick that finds one running is skipped), each export has a timeout, and the store keeps
  * fixed-size state meanwhile, so memory stays flat; the next successful export carries on.
+ *
+ * Only the configured exporter package is loaded, when its reader is built: each one brings its
+ * own dependency tree (gRPC for OTLP, the OTLP/HTTP transport for OTLP_HTTP, an HTTP server for
+ * PROMETHEUS) that the other modes must not pay for in start-up time and memory.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -21,9 +25,9 @@ import {
   type PushMetricExporter,
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
-import { OTLPMetricExporter as OTLPGrpcMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
-import { OTLPMetricExporter as OTLPProtoMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
-import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+// Exporter packages are required lazily, only the configured one (see the header): types only here.
+import type { OTLPMetricExporter as OTLPGrpcMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
+import type * as PrometheusModule from '@opentelemetry/exporter-prometheus';
 import type { CKConfig, MetricTemporality } from '../config/types';
 import { logger, describeError } from '../logger';
 import { LoggingMetricExporter } from './logging-exporter';
@@ -99,7 +103,9 @@ export function httpMetricsUrl(endpoint: string): string {
 function createHttpExporter(config: CKConfig): PushMetricExporter {
   const url = httpMetricsUrl(config.reporting.metricEndpoint);
   const ca = config.reporting.secure ? readCert(config.reporting.certFile) : undefined;
-  return new OTLPProtoMetricExporter({
+  const { OTLPMetricExporter } =
+    require('@opentelemetry/exporter-metrics-otlp-proto') as typeof import('@opentelemetry/exporter-metrics-otlp-proto');
+  return new OTLPMetricExporter({
     url,
     headers: { ...config.reporting.metricHeaders },
     timeoutMillis: exportTimeout(config),
@@ -141,7 +147,9 @@ function createGrpcExporter(config: CKConfig): PushMetricExporter {
     ? helpers.createSslCredentials(readCert(config.reporting.certFile))
     : helpers.createInsecureCredentials();
   type GrpcOptions = ConstructorParameters<typeof OTLPGrpcMetricExporter>[0];
-  return new OTLPGrpcMetricExporter({
+  const { OTLPMetricExporter } =
+    require('@opentelemetry/exporter-metrics-otlp-grpc') as typeof import('@opentelemetry/exporter-metrics-otlp-grpc');
+  return new OTLPMetricExporter({
     url,
     metadata,
     credentials,
@@ -163,6 +171,7 @@ function readCert(file: string): Buffer | undefined {
 function createPrometheusReader(config: CKConfig): MetricReader {
   const host = config.metrics.prometheusHost || '0.0.0.0';
   const port = config.metrics.prometheusPort;
+  const { PrometheusExporter } = require('@opentelemetry/exporter-prometheus') as typeof PrometheusModule;
   return new PrometheusExporter({ host, port }, (err?: unknown) => {
     if (err) {
       logger.warn(
@@ -171,6 +180,22 @@ function createPrometheusReader(config: CKConfig): MetricReader {
       );
     }
   });
+}
+
+const PROMETHEUS_PACKAGE = '@opentelemetry/exporter-prometheus';
+
+/**
+ * True for a PrometheusExporter (ours or one passed as an extra reader), without loading the
+ * package: when it was never loaded, no reader can be one of its instances.
+ */
+export function isPrometheusReader(reader: MetricReader): boolean {
+  let loaded: typeof PrometheusModule | undefined;
+  try {
+    loaded = require.cache[require.resolve(PROMETHEUS_PACKAGE)]?.exports as typeof PrometheusModule | undefined;
+  } catch {
+    return false;
+  }
+  return loaded !== undefined && typeof loaded.PrometheusExporter === 'function' && reader instanceof loaded.PrometheusExporter;
 }
 
 /** Temporality per instrument type for `metrics.temporality` (OTel spec semantics). */
