@@ -1,0 +1,47 @@
+/**
+ * Only the configured span exporter package is loaded, and none with NONE (the default): each
+ * trace reporter type is built in a fresh child process (load-probe.ts).
+ */
+import test from 'ava';
+import { execFile } from 'node:child_process';
+import * as path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const PROBE = path.join(__dirname, 'load-probe.ts');
+
+function probe(type: string): Promise<{ exporter: string | null; packages: string[] }> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, ['--import', 'tsx', PROBE, type], { cwd: ROOT, timeout: 60_000 }, (err, stdout, stderr) => {
+      if (err) return reject(new Error(`${err.message}\n${stderr}`));
+      try {
+        resolve(JSON.parse(stdout.trim().split('\n').pop() ?? ''));
+      } catch {
+        reject(new Error(`probe output not JSON: ${stdout}\n${stderr}`));
+      }
+    });
+  });
+}
+
+const GRPC = '@opentelemetry/exporter-trace-otlp-grpc';
+const PROTO = '@opentelemetry/exporter-trace-otlp-proto';
+const ZIPKIN = '@opentelemetry/exporter-zipkin';
+const TRANSPORTS = ['@grpc/grpc-js', '@opentelemetry/otlp-transformer', '@opentelemetry/otlp-exporter-base'];
+
+const cases: Array<{ type: string; expected: string[]; absent: string[] }> = [
+  { type: 'NONE', expected: [], absent: [GRPC, PROTO, ZIPKIN, ...TRANSPORTS] },
+  { type: 'LOGGING', expected: [], absent: [GRPC, PROTO, ZIPKIN, ...TRANSPORTS] },
+  { type: 'OTLP', expected: [GRPC, '@grpc/grpc-js'], absent: [PROTO, ZIPKIN] },
+  { type: 'OTLP_HTTP', expected: [PROTO], absent: [GRPC, ZIPKIN, '@grpc/grpc-js'] },
+  { type: 'ZIPKIN', expected: [ZIPKIN], absent: [GRPC, PROTO, ...TRANSPORTS] },
+];
+
+for (const { type, expected, absent } of cases) {
+  test(`${type}: only its own span exporter package is loaded`, async (t) => {
+    const result = await probe(type);
+    t.log(`${type} exporter ${result.exporter}; packages loaded: ${result.packages.join(', ') || '(none)'}`);
+    if (type === 'NONE') t.is(result.exporter, null);
+    else t.truthy(result.exporter);
+    for (const pkg of expected) t.true(result.packages.includes(pkg), `${pkg} loaded`);
+    for (const pkg of absent) t.false(result.packages.includes(pkg), `${pkg} not loaded`);
+  });
+}
