@@ -274,22 +274,34 @@ function observeServerResponse(ex: ServerExchange, res: ServerResponse, chunk: u
     if (chunk === undefined || chunk === null || ex.responseBody === null || ex.blocked) return;
     if (ex.responseBody === undefined) {
       // Decided at the first chunk, after the original call: headers are committed by then.
-      const contentType = outgoingHeader(res as unknown as OutgoingLike, 'content-type');
-      if (
-        responseHasNoBody(res.req?.method, res.statusCode) ||
-        !isCapturableContentType(contentType, ex.settings.allowedContentTypes)
-      ) {
+      const start = responseHasNoBody(res.req?.method, res.statusCode)
+        ? null
+        : startOutgoingBodyCapture(res as unknown as OutgoingLike, ex.settings);
+      if (!start) {
         ex.responseBody = null;
         return;
       }
-      const encodingHeader = outgoingHeader(res as unknown as OutgoingLike, 'content-encoding');
-      ex.responseBody = new BodyCapture(ex.settings.limits, parseContentEncoding(encodingHeader));
-      ex.responseContentType = contentType;
+      ex.responseBody = start.capture;
+      ex.responseContentType = start.contentType;
     }
     ex.responseBody.add(chunk, typeof encoding === 'string' ? encoding : undefined);
   } catch {
     ex.responseBody = null;
   }
+}
+
+/**
+ * A BodyCapture for a body this process writes (server response, client request), decided from
+ * the headers already set on the outgoing message; null when its content type is not captured.
+ */
+function startOutgoingBodyCapture(
+  message: OutgoingLike,
+  settings: HttpCaptureSettings
+): { capture: BodyCapture; contentType: string | undefined } | null {
+  const contentType = outgoingHeader(message, 'content-type');
+  if (!isCapturableContentType(contentType, settings.allowedContentTypes)) return null;
+  const encodingHeader = outgoingHeader(message, 'content-encoding');
+  return { capture: new BodyCapture(settings.limits, parseContentEncoding(encodingHeader)), contentType };
 }
 
 /** applyCustomAttributesOnSpan (server): response headers, bodies, truncation. Before span end. */
@@ -381,14 +393,13 @@ function observeClientRequest(ex: ClientExchange, req: ClientRequest, chunk: unk
   try {
     if (chunk === undefined || chunk === null || ex.requestBody === null) return;
     if (ex.requestBody === undefined) {
-      const contentType = outgoingHeader(req as unknown as OutgoingLike, 'content-type');
-      if (!isCapturableContentType(contentType, ex.settings.allowedContentTypes)) {
+      const start = startOutgoingBodyCapture(req as unknown as OutgoingLike, ex.settings);
+      if (!start) {
         ex.requestBody = null;
         return;
       }
-      const encodingHeader = outgoingHeader(req as unknown as OutgoingLike, 'content-encoding');
-      ex.requestBody = new BodyCapture(ex.settings.limits, parseContentEncoding(encodingHeader));
-      ex.requestContentType = contentType;
+      ex.requestBody = start.capture;
+      ex.requestContentType = start.contentType;
     }
     ex.requestBody.add(chunk, typeof encoding === 'string' ? encoding : undefined);
   } catch {
