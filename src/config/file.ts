@@ -6,7 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { parse as parseYaml } from 'yaml';
+import type * as Yaml from 'yaml';
 import { sourceProblem, type ConfigIssue } from './issues';
 import { collectTree, errorText, isPlainObject, type RawEntry } from './tree';
 
@@ -72,6 +72,8 @@ export function readConfigFile(file: string): Parsed {
   try {
     if (isJson) return { ok: true, value: text.trim() === '' ? null : JSON.parse(text) };
     // uniqueKeys: a duplicated key is an error, not a silent last-wins; maxAliasCount bounds alias bombs.
+    // Loaded only when a YAML file is read: most processes have no config file at all.
+    const { parse: parseYaml } = require('yaml') as typeof Yaml;
     return { ok: true, value: parseYaml(text, { uniqueKeys: true, maxAliasCount: 100, prettyErrors: true }) };
   } catch (err) {
     return { ok: false, problem: `malformed ${isJson ? 'JSON' : 'YAML'}: ${firstLine(errorText(err))}` };
