@@ -128,7 +128,14 @@ export function init(options?: CKOptions): CKAgent {
     return currentAgent;
   }
   const config = resolveConfig(options ?? {}, process.env);
-  currentAgent = new CKAgent(config);
+  try {
+    currentAgent = new CKAgent(config);
+  } catch (err) {
+    // Only strict mode may throw into the app; otherwise the app runs on with a no-op agent.
+    if (config.strict) throw err;
+    logger.error(`ck-agent could not start and is disabled: ${describeError(err)}`);
+    currentAgent = new CKAgent(resolveConfig({ enabled: false, serviceName: config.serviceName }, {}));
+  }
   currentOptions = serialized;
   return currentAgent;
 }
