@@ -42,7 +42,7 @@ import {
   setHeaderAttributes,
   type OutgoingLike,
 } from './http-headers';
-import { enterService, outgoingRoute } from './path-entry';
+import { enterService, outgoingRoute, spanPathState } from './path-entry';
 import { Redactor } from './redaction';
 
 export const ATTR_REQUEST_BODY = 'http.request.body';
@@ -169,7 +169,10 @@ function fullUrl(req: IncomingMessage): string {
  * observation. Runs inside the server span's context, before the app sees the request.
  */
 export function onServerRequest(settings: HttpCaptureSettings, span: Span, req: IncomingMessage): void {
-  enterService(span, httpServiceElement(req.method ?? 'GET', routeTemplate(req.url ?? '/')), req.headers[CK_ROUTE_HEADER], settings.onInvalidRoute);
+  // The graph processor already named the entry from the span's start attributes (same builder,
+  // same method and path); build it here only when it did not, e.g. a custom mapper registry.
+  const entry = spanPathState(span)?.entry ?? httpServiceElement(req.method ?? 'GET', routeTemplate(req.url ?? '/'));
+  enterService(span, entry, req.headers[CK_ROUTE_HEADER], settings.onInvalidRoute);
   if (!captureWanted(settings.agent, span)) return;
   const ex = new ServerExchange(span, settings);
   (req as Carrier)[EXCHANGE] = ex;
