@@ -3,10 +3,9 @@
  * type is built in a fresh child process (load-probe.ts) and the packages it loaded are checked.
  */
 import test from 'ava';
-import { execFile } from 'node:child_process';
 import * as path from 'node:path';
+import { runProbe } from '../../fixtures/child-probe';
 
-const ROOT = path.resolve(__dirname, '..', '..');
 const PROBE = path.join(__dirname, 'load-probe.ts');
 
 interface ProbeResult {
@@ -16,16 +15,7 @@ interface ProbeResult {
 }
 
 function probe(type: string): Promise<ProbeResult> {
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['--import', 'tsx', PROBE, type], { cwd: ROOT, timeout: 60_000 }, (err, stdout, stderr) => {
-      if (err) return reject(new Error(`${err.message}\n${stderr}`));
-      try {
-        resolve(JSON.parse(stdout.trim().split('\n').pop() ?? ''));
-      } catch {
-        reject(new Error(`probe output not JSON: ${stdout}\n${stderr}`));
-      }
-    });
-  });
+  return runProbe(PROBE, [type]);
 }
 
 const GRPC_EXPORTER = '@opentelemetry/exporter-metrics-otlp-grpc';
