@@ -80,8 +80,7 @@ export const httpClientMapper: SpanMapper = {
       port ??= parsed?.port || undefined;
       path ??= parsed?.pathname;
     }
-    const hostPort = host ? (port ? `${host}:${port}` : host) : 'unknown';
-    return httpClientElement(method, hostPort, routeTemplate(path ?? '/'));
+    return httpClientElement(method, hostPort(host, port), routeTemplate(path ?? '/'));
   },
   isError: hasErrorStatus,
 };
@@ -110,8 +109,7 @@ export const grpcClientMapper: SpanMapper = {
     const [service, method] = rpcNames(span);
     const host = firstString(span.attributes, SERVER_ADDRESS);
     const port = firstString(span.attributes, SERVER_PORT);
-    const peer = host ? (port ? `${host}:${port}` : host) : 'unknown';
-    return grpcClientElement(service, method, peer);
+    return grpcClientElement(service, method, hostPort(host, port));
   },
   isError: (span) => !isGrpcOk(span),
 };
@@ -177,6 +175,12 @@ export function defaultMapperRegistry(): MapperRegistry {
     .register(httpClientMapper)
     .register(messagingMapper('consumer'))
     .register(messagingMapper('producer'));
+}
+
+/** `host:port` of the called peer, as client element names and `server.address` carry it. */
+function hostPort(host: string | undefined, port: string | undefined): string {
+  if (!host) return 'unknown';
+  return port ? `${host}:${port}` : host;
 }
 
 function firstWord(text: string | undefined): string | undefined {
