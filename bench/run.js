@@ -8,9 +8,11 @@
  *   2. latency p99 at 50 % of bare's saturation throughput (bare vs ck)
  *   3. memory  route-less http server with ck-agent, 50 000 URL paths x 5 000 ck-route parents
  *   4. micro   tinybench of the per-span hot path (bench/micro.js)
+ *   5. grpc    CPU per gRPC call (client + server in one process) per mode, one process per mode,
+ *              interleaved rounds (bench/grpc.js, bench/lib/grpc.js)
  * Writes bench/results/<date>-<quick|full>.json, prints the table, updates bench/README.md.
  *
- * Options: --quick, --only=macro,latency,memory,micro, --scenarios=bare,ck,... (macro ids),
+ * Options: --quick, --only=macro,latency,memory,micro,grpc, --scenarios=bare,ck,... (macro ids),
  *          --no-readme (do not touch bench/README.md), --nice=N (run the bench processes at this
  *          scheduling priority, e.g. -5 on a machine shared with other jobs; needs privileges)
  */
@@ -20,6 +22,7 @@ const { execFileSync } = require('node:child_process');
 const { startNode, peakRss, machine, pinSelfToLoadCore, cpuSample, foreignCores, SERVER_CPU, LOAD_CPU } = require('./lib/proc');
 const { closedLoop, paced, sanityCheck } = require('./lib/load');
 const { renderMarkdown, renderConsole, evaluateTargets, updateReadme } = require('./lib/report');
+const { runGrpc } = require('./lib/grpc');
 
 const argv = process.argv.slice(2);
 const QUICK = argv.includes('--quick');
@@ -27,7 +30,7 @@ const opt = (name) => {
   const a = argv.find((x) => x.startsWith(`--${name}=`));
   return a ? a.slice(name.length + 3).split(',').filter(Boolean) : undefined;
 };
-const ONLY = new Set(opt('only') || ['macro', 'latency', 'memory', 'micro']);
+const ONLY = new Set(opt('only') || ['macro', 'latency', 'memory', 'micro', 'grpc']);
 const SCENARIO_FILTER = opt('scenarios');
 const NICE = opt('nice') ? Number(opt('nice')[0]) : undefined;
 
@@ -466,6 +469,10 @@ async function main() {
       await stopAll(live.flatMap((s) => s.procs));
     }
     if (ONLY.has('memory')) await runMemory(sinkUrl, out);
+    if (ONLY.has('grpc')) {
+      log('grpc per-call overhead ...');
+      await runGrpc({ quick: QUICK, sinkUrl, out, log, measured, cleanRounds, median });
+    }
     if (ONLY.has('micro')) {
       log('micro benchmarks ...');
       await runMicroChild(out);

@@ -169,6 +169,37 @@ function sections(out) {
     if (out.micro.skipped.length) s.push({ title: 'Micro skipped', lines: out.micro.skipped.map((x) => `${x.name}: ${x.reason}`) });
   } else if (out.micro) s.push({ title: 'Micro', lines: [`skipped: ${out.micro.skipped}`] });
 
+  const g = out.grpc;
+  if (g && g.cases) {
+    const rows = [];
+    for (const [name, c] of Object.entries(g.cases)) {
+      for (const mode of g.modes || Object.keys(c.modes)) {
+        const m = c.modes[mode];
+        if (!m) continue;
+        rows.push([
+          name,
+          mode,
+          f(m.callsPerSec),
+          `${f(m.callsPerSecRatioToBare, 2)}x`,
+          f(m.cpuUsPerCall, 0),
+          `${f(m.cpuRatioToBare, 2)}x`,
+          mode === 'bare' ? '' : `+${f(m.cpuUsOverBare, 0)}`,
+          mode === 'bare' || mode === 'upstream-only' ? '' : `${m.cpuUsOverUpstream >= 0 ? '+' : ''}${f(m.cpuUsOverUpstream, 0)}`,
+          `${f(m.foreignCoresMedian, 2)} (${m.usedRounds}/${m.rounds.length})`,
+        ]);
+      }
+    }
+    s.push({
+      title: `gRPC per call (grpc-js client + server in one process, ${g.plan.rounds} interleaved rounds of ${g.plan.measureSec} s per case and mode)`,
+      header: ['case', 'mode', 'calls/s', 'vs bare', 'CPU µs/call', 'CPU vs bare', 'CPU µs over bare', 'CPU µs over upstream-only', 'foreign CPU (rounds used)'],
+      rows,
+      note:
+        'Modes: bare (no agent); upstream-only (upstream GrpcInstrumentation on the CK tracer, graph path metrics, no ck-agent gRPC patches: the floor); ck (CKGrpcInstrumentation, metrics only, the default); ck-capture (plus OTLP span export, so metadata and message capture run). CPU is user + system time of the process per call, both sides of the call; medians over the rounds.',
+    });
+  }
+  const gSkipped = g ? [...Object.entries(g.skipped || {}).map(([mode, why]) => `${mode}: ${why}`), ...(g.error ? [`stopped: ${g.error}`] : [])] : [];
+  if (gSkipped.length) s.push({ title: 'gRPC skipped', lines: gSkipped });
+
   s.push({ title: 'Targets', header: ['target', 'figure', 'status'], rows: (out.targets || []).map((t) => [t.name, t.figure, status(t.met, t)]) });
   return s;
 }
