@@ -63,8 +63,16 @@ export class ExportSpanProcessor implements SpanProcessor {
     this.batch.onEnd(span);
   }
 
+  /**
+   * The SDK's BatchSpanProcessor hands queued spans to the exporter but does not flush the
+   * exporter itself; a buffered exporter (LOGGING) would still hold the last batch. Flushing both
+   * makes agent.forceFlush() mean "written".
+   */
   forceFlush(): Promise<void> {
-    return guard('forceFlush', () => this.batch.forceFlush());
+    return guard('forceFlush', async () => {
+      await this.batch.forceFlush();
+      await this.exporter.forceFlush?.();
+    });
   }
 
   shutdown(): Promise<void> {
