@@ -282,7 +282,7 @@ export class PathStore {
     if (series.intervalMax > series.totalMax) series.totalMax = series.intervalMax;
     series.totalBuckets = mergeBuckets(series.totalBuckets, buckets);
     const row: SeriesSnapshot = {
-      series,
+      ...cumulativeOf(series),
       calls,
       errors: series.intervalErrors,
       sum: series.intervalSum,
@@ -292,12 +292,6 @@ export class PathStore {
       intervalStart: series.intervalStart,
       intervalEnd: time,
       buckets,
-      totalCalls: series.totalCalls,
-      totalErrors: series.totalErrors,
-      totalSum: series.totalSum,
-      totalMin: series.totalMin,
-      totalMax: series.totalMax,
-      totalBuckets: series.totalBuckets,
     };
     rows.push(row);
     cumulative.push(row);
