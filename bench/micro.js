@@ -241,7 +241,7 @@ function jsonBody(size) {
 }
 
 /**
- * Body capture throughput: BodyCapture (src/helpers/body-capture) fed in 16 KB chunks as the
+ * Body capture throughput: BodyCapture (src/capture/body-capture) fed in 16 KB chunks as the
  * wrappers observe them, then the attribute value, with or without the default redaction.
  */
 function bodyCaptureTask(m, size, redact) {
@@ -269,8 +269,8 @@ const MODULES = {
   graph: 'src/graph/index.js',
   metrics: 'src/metrics/index.js',
   processors: 'src/processors/index.js',
-  bodyCapture: 'src/helpers/body-capture.js',
-  redaction: 'src/helpers/redaction.js',
+  bodyCapture: 'src/capture/body-capture.js',
+  redaction: 'src/capture/redaction.js',
 };
 
 async function runMicro({ quick = QUICK } = {}) {

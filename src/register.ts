@@ -7,13 +7,13 @@
 import { init } from './agent';
 import type { InstrumentationName } from './config/types';
 import { describeError, logger } from './logger';
-import { CKExpressInstrumentation } from './wrappers/express';
-import { CKGrpcInstrumentation } from './wrappers/grpc';
-import { CKHttpInstrumentation } from './wrappers/http';
-import { CKIORedisInstrumentation } from './wrappers/ioredis';
-import { CKMongoDBInstrumentation } from './wrappers/mongodb';
-import { CKMySQL2Instrumentation } from './wrappers/mysql2';
-import { CKPgInstrumentation } from './wrappers/pg';
+import { CKExpressInstrumentation } from './instrumentations/express';
+import { CKGrpcInstrumentation } from './instrumentations/grpc';
+import { CKHttpInstrumentation } from './instrumentations/http';
+import { CKIORedisInstrumentation } from './instrumentations/ioredis';
+import { CKMongoDBInstrumentation } from './instrumentations/mongodb';
+import { CKMySQL2Instrumentation } from './instrumentations/mysql2';
+import { CKPgInstrumentation } from './instrumentations/pg';
 
 interface Enableable {
   enable(): void;

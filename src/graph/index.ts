@@ -20,7 +20,7 @@ export {
 } from './path-state';
 export { CKRoutePropagator, createCompositePropagator } from './propagator';
 export { routeTemplate } from './route-template';
-export { summarizeSql, type SqlSummary } from './sql-summary';
+export { summarizeSql, type SqlSummary } from '../sql/summary';
 export {
   normalizeHttpMethod,
   httpServiceElement,

@@ -16,8 +16,8 @@ import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { init } from '../../src/agent';
 import { formatRoute, getPathKey, httpServiceElement, pathKey } from '../../src/graph';
 import { ROOT_KEY } from '../../src/graph/types';
-import { CKExpressInstrumentation } from '../../src/wrappers/express';
-import { CKHttpInstrumentation } from '../../src/wrappers/http';
+import { CKExpressInstrumentation } from '../../src/instrumentations/express';
+import { CKHttpInstrumentation } from '../../src/instrumentations/http';
 import type { SpanLine } from '../../fixtures/http/harness';
 
 const SERVICE = 'graph-test';

@@ -8,8 +8,8 @@ import test from 'ava';
 import { startTestAgent, spansWhere } from '../../fixtures/db/agent-harness';
 import { MONGODB_URL, uniqueName } from '../../fixtures/db/services';
 import { startMongoWireServer, type MongoWireServer } from '../../fixtures/mongo/wire-server';
-import { CKMongoDBInstrumentation, mongoStatement } from '../../src/wrappers/mongodb';
-import { Redactor } from '../../src/helpers/redaction';
+import { CKMongoDBInstrumentation, mongoStatement } from '../../src/instrumentations/mongodb';
+import { Redactor } from '../../src/capture/redaction';
 
 const harness = startTestAgent();
 const instrumentation = new CKMongoDBInstrumentation();

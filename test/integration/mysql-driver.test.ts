@@ -7,7 +7,7 @@
  */
 import { startTestAgent, spansWhere } from '../../fixtures/db/agent-harness';
 import { MYSQL_URL, serviceTest, uniqueName } from '../../fixtures/db/services';
-import { CKMySQL2Instrumentation } from '../../src/wrappers/mysql2';
+import { CKMySQL2Instrumentation } from '../../src/instrumentations/mysql2';
 
 const mysqlTest = serviceTest('MySQL/MariaDB', MYSQL_URL, 3306);
 

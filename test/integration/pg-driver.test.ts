@@ -6,7 +6,7 @@
  */
 import { startTestAgent, spansWhere } from '../../fixtures/db/agent-harness';
 import { PG_URL, serviceTest, uniqueName } from '../../fixtures/db/services';
-import { CKPgInstrumentation } from '../../src/wrappers/pg';
+import { CKPgInstrumentation } from '../../src/instrumentations/pg';
 
 const pgTest = serviceTest('PostgreSQL', PG_URL, 5432);
 

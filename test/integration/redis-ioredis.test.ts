@@ -7,7 +7,7 @@
  */
 import { startTestAgent, spansWhere } from '../../fixtures/db/agent-harness';
 import { REDIS_URL, serviceTest, uniqueName } from '../../fixtures/db/services';
-import { CKIORedisInstrumentation, redisStatement } from '../../src/wrappers/ioredis';
+import { CKIORedisInstrumentation, redisStatement } from '../../src/instrumentations/ioredis';
 import test from 'ava';
 
 const redisTest = serviceTest('Redis', REDIS_URL, 6379);
