@@ -6,11 +6,13 @@ import { context, createContextKey, propagation, type TextMapPropagator } from '
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import type { MeterProvider } from '@opentelemetry/sdk-metrics';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { InstrumentationContext } from './capture/context';
 import { resolveConfig } from './config';
 import type { CKConfig, CKOptions } from './config/types';
 import { createCompositePropagator } from './graph';
 import { logger, describeError } from './logger';
 import { GraphPathMetrics } from './metrics';
+import { setHookErrorCounter } from './instrumentations/guard';
 import { CKGraphSpanProcessor } from './processors';
 import { DISTRO_NAME, DISTRO_VERSION, buildResource } from './resource';
 import { CKTracerProvider, createExportSpanProcessor } from './trace';
@@ -28,6 +30,8 @@ export class CKAgent {
   readonly propagator: TextMapPropagator;
   /** True when sampled spans leave the process (a consumer for captured data exists). */
   readonly spanExportEnabled: boolean;
+  /** The one narrow context every CK instrumentation gets (settings, redactor, limits, counters). */
+  readonly instrumentationContext: InstrumentationContext;
   private readonly instrumentations = new Set<TrackedInstrumentation>();
   private shutdownPromise: Promise<void> | undefined;
 
@@ -50,6 +54,9 @@ export class CKAgent {
       onSpanDropped: () => this.metrics.countDroppedSpan(),
     });
     this.propagator = createCompositePropagator(config, () => this.metrics.countInvalidRoute());
+    this.instrumentationContext = new InstrumentationContext(config, this.spanExportEnabled, {
+      invalidRoute: () => this.metrics.countInvalidRoute(),
+    });
 
     if (config.reporting.enableGrpcLoadbalancing) {
       // The OTLP gRPC exporters of the pinned OpenTelemetry line take no channel options.
@@ -57,6 +64,7 @@ export class CKAgent {
     }
     if (config.enabled) {
       installContextManager();
+      setHookErrorCounter(() => this.metrics.countHookError());
       // The global propagator carries ck-route for upstream instrumentations; wrappers also
       // inject/extract ck-route themselves in case another SDK replaces it later.
       propagation.setGlobalPropagator(this.propagator);
@@ -105,7 +113,10 @@ export class CKAgent {
           }
         }
         await settle('shutdown', [this.tracerProvider.shutdown(), this.metrics.shutdown()]);
-        if (currentAgent === this) currentAgent = undefined;
+        if (currentAgent === this) {
+          currentAgent = undefined;
+          setHookErrorCounter(undefined);
+        }
       })();
     }
     return this.shutdownPromise;

@@ -1,5 +1,5 @@
 /**
- * ck-agent public API. Everything named here is a contract (shared/spec/architecture.md).
+ * ck-agent public API. Everything named here is a contract (docs/architecture.md).
  */
 export { init, CKAgent, getAgent } from './agent';
 export type { CKConfig, CKOptions } from './config/types';

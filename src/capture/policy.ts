@@ -6,23 +6,18 @@
  * policy. Headers are cheap, but in metrics-only mode they would be attributes nobody reads.
  */
 import type { Span } from '@opentelemetry/api';
-import { isExportSampled } from '../trace';
+import { pathStateOf } from '../graph/path-state';
 import { hasFilters } from '../filters/registry';
-import { spanPathState } from '../graph/entry';
-
-export interface CaptureAgent {
-  /** True when sampled spans leave the process. */
-  readonly spanExportEnabled: boolean;
-}
+import { isExportSampled } from '../trace';
 
 /**
- * True when: span export is on and this span is sampled for export, or a filter is registered
- * (filters read headers and bodies), or the request's ck-route carries the force-capture flag.
+ * True when: a filter is registered (filters read headers and bodies), or the request's ck-route
+ * carries the force-capture flag, or span export is on and this span is sampled for export.
  */
-export function captureWanted(agent: CaptureAgent, span: Span): boolean {
+export function captureWanted(spanExportEnabled: boolean, span: Span): boolean {
   if (hasFilters()) return true;
-  if (spanPathState(span)?.forceCapture) return true;
-  if (!agent.spanExportEnabled) return false;
+  if (pathStateOf(span)?.forceCapture) return true;
+  if (!spanExportEnabled) return false;
   try {
     return isExportSampled(span as unknown as Parameters<typeof isExportSampled>[0]);
   } catch {

@@ -4,7 +4,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { INSTRUMENTATION_NAMES, type CKConfig } from './types';
+import { INSTRUMENTATION_NAMES } from '../instrumentations/registry';
+import type { CKConfig } from './types';
 
 export const FALLBACK_SERVICE_NAME = 'unknown_service:node';
 

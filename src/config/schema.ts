@@ -3,7 +3,7 @@
  * names derived from the snake_case path), init-option validation (camelCase) and the generated
  * config reference all read this table, so a field is declared exactly once.
  */
-import { INSTRUMENTATION_NAMES } from './types';
+import { INSTRUMENTATION_NAMES } from '../instrumentations/registry';
 
 /** How a field's value is parsed and validated (see coerce.ts). */
 export type FieldType =

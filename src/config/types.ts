@@ -3,23 +3,15 @@
  * `agent.config` exposes it (frozen). Field meanings and defaults: shared/spec/config.md.
  * The config file and env vars use the snake_case names of the spec; `src/config/` maps them.
  */
+import type { InstrumentationName } from '../instrumentations/registry';
 import type { LogLevel } from '../logger';
+
+export type { InstrumentationName };
 
 export type TraceReporterType = 'NONE' | 'OTLP' | 'OTLP_HTTP' | 'ZIPKIN' | 'LOGGING';
 export type MetricReporterType = 'OTLP' | 'OTLP_HTTP' | 'PROMETHEUS' | 'LOGGING' | 'NONE';
 export type PropagationFormat = 'TRACECONTEXT' | 'B3' | 'B3MULTI' | 'BAGGAGE';
-export type InstrumentationName = 'http' | 'express' | 'grpc' | 'ioredis' | 'mongodb' | 'pg' | 'mysql2';
 export type MetricTemporality = 'CUMULATIVE' | 'DELTA' | 'LOWMEMORY';
-
-export const INSTRUMENTATION_NAMES: readonly InstrumentationName[] = [
-  'http',
-  'express',
-  'grpc',
-  'ioredis',
-  'mongodb',
-  'pg',
-  'mysql2',
-];
 
 export interface DirectionSwitch {
   /** Capture on the request side (incoming for servers, outgoing for clients). */

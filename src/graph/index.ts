@@ -17,10 +17,12 @@ export {
   getExtractedPathState,
   contextWithPathState,
   getPathKey,
+  pathStateOf,
+  type PathCarrier,
 } from './path-state';
 export { CKRoutePropagator, createCompositePropagator } from './propagator';
 export { routeTemplate } from './route-template';
-export { summarizeSql, type SqlSummary } from '../sql/summary';
+export { adoptIncomingRoute, globalPropagatorHandlesRoute, outgoingRoute } from './route-context';
 export {
   normalizeHttpMethod,
   httpServiceElement,

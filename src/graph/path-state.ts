@@ -85,9 +85,18 @@ function isDeepFrozen(element: GraphElement): boolean {
   return Object.isFrozen(element) && (element.attributes === undefined || Object.isFrozen(element.attributes));
 }
 
-/** The state a CK span carries; read without importing the trace module (no import cycle). */
-interface SpanWithPathState {
-  pathState?: unknown;
+/**
+ * Anything that may carry a request's path state: a CK span (`CKSpan.pathState`). Typed here, in
+ * the graph layer, so readers need not import the trace module (no import cycle).
+ */
+export interface PathCarrier {
+  pathState?: PathState;
+}
+
+/** The PathState `carrier` holds (a CK span), or undefined for anything else. */
+export function pathStateOf(carrier: unknown): PathState | undefined {
+  const state = (carrier as PathCarrier | undefined | null)?.pathState;
+  return state instanceof PathState ? state : undefined;
 }
 
 /**
@@ -95,14 +104,13 @@ interface SpanWithPathState {
  * `extract` put into the context.
  */
 export function getPathState(ctx: Context): PathState | undefined {
-  const span = trace.getSpan(ctx) as SpanWithPathState | undefined;
-  const fromSpan = span?.pathState;
-  if (fromSpan instanceof PathState) return fromSpan;
+  const fromSpan = pathStateOf(trace.getSpan(ctx));
+  if (fromSpan !== undefined) return fromSpan;
   // A non-CK span (vanilla instrumentation, e.g. undici/fetch) is active inside a CK-served
   // request: the request's RPC metadata, set by the HTTP server instrumentation, still points at
   // the CK server span. It must win over the extracted value, which holds the caller's key.
-  const fromRequest = (getRPCMetadata(ctx)?.span as SpanWithPathState | undefined)?.pathState;
-  if (fromRequest instanceof PathState) return fromRequest;
+  const fromRequest = pathStateOf(getRPCMetadata(ctx)?.span);
+  if (fromRequest !== undefined) return fromRequest;
   return getExtractedPathState(ctx);
 }
 

@@ -1,31 +1,45 @@
 /**
- * What every CK instrumentation shares: lazy construction of the unmodified upstream
- * instrumentation with the CK tracer provider, enable/disable bookkeeping, and the no-op when
- * the agent is disabled. A wrapper subclass only says which upstream class, which hooks, and
- * which gap patch (see src/wrappers/<lib>.ts).
+ * What every CK instrumentation shares (docs/architecture.md): lazy construction of the unmodified
+ * upstream instrumentation with the CK tracer provider and the agent's one InstrumentationContext,
+ * our own module patches where upstream has no hook (`createGapPatches`), the "module already
+ * loaded" routine, enable/disable bookkeeping, and the no-op when the agent is disabled.
+ * A subclass (`src/instrumentations/<library>/index.ts`) only says which upstream class, which
+ * hooks, which patches.
  */
 import type { Instrumentation, InstrumentationConfig } from '@opentelemetry/instrumentation';
-import type { CKAgent } from '../agent';
-import { ensureAgent } from '../agent';
-import { logger, describeError } from '../logger';
+import { ensureAgent, type CKAgent } from '../agent';
+import type { InstrumentationContext } from '../capture/context';
+import { describeError, logger } from '../logger';
+import { ModuleCopies, patchLoadedModules } from './loaded-modules';
+import type { InstrumentationName } from './registry';
 
 export abstract class CKInstrumentation<TConfig extends InstrumentationConfig = InstrumentationConfig> {
-  /** Short library name, as in the `instrumentations` config list. */
-  abstract readonly libraryName: string;
+  /** Name as in the `instrumentations` config list. */
+  abstract readonly libraryName: InstrumentationName;
 
   protected upstream: Instrumentation | undefined;
-  protected agent: CKAgent | undefined;
+  private gapPatches: Instrumentation[] = [];
+  private moduleCopies: ModuleCopies[] = [];
+  private agent: CKAgent | undefined;
   private enabled = false;
 
   /** `userConfig` is passed to the upstream instrumentation; hooks in it are chained after ours. */
   constructor(protected readonly userConfig: TConfig = {} as TConfig) {}
 
-  /** Builds the upstream instrumentation (constructed disabled: upstream patches in its constructor otherwise). */
-  protected abstract createUpstream(agent: CKAgent, userConfig: TConfig): Instrumentation;
+  /** Builds the upstream instrumentation, disabled (upstream would patch in its constructor otherwise). */
+  protected abstract createUpstream(context: InstrumentationContext, userConfig: TConfig): Instrumentation;
 
-  /** Gap patches that upstream has no hook for (shimmer). Called after upstream is enabled. */
-  protected patchGaps(_agent: CKAgent): void {}
-  protected unpatchGaps(): void {}
+  /**
+   * Our own module patches (InstrumentationBase subclasses, so they hook modules exactly like
+   * upstream), for what upstream has no hook for. Enabled after upstream, so their wrappers sit
+   * outside upstream's; disabled before it.
+   */
+  protected createGapPatches(_context: InstrumentationContext): Instrumentation[] {
+    return [];
+  }
+
+  /** Runs after upstream and the gap patches are enabled (e.g. enabling a dependency). */
+  protected afterEnable(_agent: CKAgent): void {}
 
   enable(): void {
     if (this.enabled) return;
@@ -37,15 +51,21 @@ export abstract class CKInstrumentation<TConfig extends InstrumentationConfig = 
       }
       this.agent = agent;
       if (!this.upstream) {
-        this.upstream = this.createUpstream(agent, this.userConfig);
+        const context = agent.instrumentationContext;
+        this.upstream = this.createUpstream(context, this.userConfig);
         this.upstream.setTracerProvider(agent.tracerProvider);
+        this.gapPatches = this.createGapPatches(context);
+        this.moduleCopies = [this.upstream, ...this.gapPatches].map((instrumentation) => new ModuleCopies(instrumentation));
       }
       this.upstream.enable();
-      this.patchGaps(agent);
+      for (const patch of this.gapPatches) patch.enable();
+      for (const copies of this.moduleCopies) copies.repatchOthers();
+      for (const instrumentation of [this.upstream, ...this.gapPatches]) patchLoadedModules(instrumentation, this.constructor.name);
       agent.trackInstrumentation(this);
       this.enabled = true;
+      this.afterEnable(agent);
     } catch (err) {
-      logger.error(`could not enable ${this.libraryName} instrumentation: ${describeError(err)}`);
+      logger.error(`could not enable the ${this.libraryName} instrumentation (the app runs without it): ${describeError(err)}`);
     }
   }
 
@@ -53,10 +73,11 @@ export abstract class CKInstrumentation<TConfig extends InstrumentationConfig = 
     if (!this.enabled) return;
     this.enabled = false;
     try {
-      this.unpatchGaps();
+      for (const patch of [...this.gapPatches].reverse()) patch.disable();
       this.upstream?.disable();
+      for (const copies of this.moduleCopies) copies.unpatchOthers();
     } catch (err) {
-      logger.warn(`could not fully disable ${this.libraryName} instrumentation: ${describeError(err)}`);
+      logger.warn(`could not fully disable the ${this.libraryName} instrumentation: ${describeError(err)}`);
     }
     this.agent?.untrackInstrumentation(this);
   }
@@ -71,26 +92,4 @@ export abstract class CKInstrumentation<TConfig extends InstrumentationConfig = 
   }
 }
 
-/**
- * Chains a CK hook and a user hook: ours first, then the user's, each isolated so a throwing hook
- * never stops the other or reaches the app. Returns `ours` alone when there is no user hook.
- */
-export function chainHooks<A extends unknown[]>(
-  kind: string,
-  ours: (...args: A) => void,
-  users: ((...args: A) => void) | undefined
-): (...args: A) => void {
-  if (typeof users !== 'function') return ours;
-  return (...args: A) => {
-    try {
-      ours(...args);
-    } catch (err) {
-      logger.once('warn', `hook:${kind}`, `ck-agent ${kind} hook failed: ${describeError(err)}`);
-    }
-    try {
-      users(...args);
-    } catch (err) {
-      logger.once('warn', `user-hook:${kind}`, `user ${kind} hook threw (ignored): ${describeError(err)}`);
-    }
-  };
-}
+export { chainHooks, guardHook } from './guard';

@@ -49,6 +49,7 @@ export class GraphPathMetrics implements GraphPathRecorder {
   private readonly snapshots = new WeakMap<ResourceMetrics, IntervalSnapshot>();
   private routeInvalid = 0;
   private spansDropped = 0;
+  private hookErrors = 0;
   private exportFailures = 0;
   private shutdownPromise: Promise<void> | undefined;
 
@@ -90,6 +91,10 @@ export class GraphPathMetrics implements GraphPathRecorder {
 
   countDroppedSpan(): void {
     this.spansDropped++;
+  }
+
+  countHookError(): void {
+    this.hookErrors++;
   }
 
   /** The most recently closed interval. */
@@ -168,6 +173,7 @@ export class GraphPathMetrics implements GraphPathRecorder {
       ['ck.agent.paths.overflow', 'Spans folded into the overflow series (cardinality cap reached)', '{span}', () => this.store.overflowRecords],
       ['ck.agent.route.invalid', 'Invalid ck-route values received (request treated as external entry)', '{request}', () => this.routeInvalid],
       ['ck.agent.spans.dropped', 'Spans the agent had to drop', '{span}', () => this.spansDropped],
+      ['ck.agent.hook.errors', 'CK hooks that threw and were skipped (the app call went on)', '{error}', () => this.hookErrors],
       ['ck.agent.export.failures', 'Failed or timed-out metric exports', '{export}', () => this.exportFailures],
     ];
     for (const [name, description, unit, read] of counters) {

@@ -1,22 +1,25 @@
 /**
- * CKGraphSpanProcessor: every ended CK span -> graph path element -> graph path metrics.
- * It sees every span (sampled or not) and runs before the export processor, so the attributes
- * it adds (`ck.path.key`, `ck.slow`) reach exported spans too.
+ * CKGraphSpanProcessor: every CK span → graph path element → graph path metrics
+ * (docs/graph-path-key.md). It sees every span (sampled or not); the flow is one way:
+ *
+ * - onStart (entry spans only): names the request's entry element from the span's start
+ *   attributes, the one place an entry is named; exit spans that end before it are then keyed
+ *   under this request. A framework hook may later refine it (the matched route).
+ * - onEnding (the span is complete but still writable): maps the span, re-keys the path at most
+ *   once when the entry span's final element differs (a route learned late), sets `ck.path.key`,
+ *   `ck.slow` and `ck.error` through the span's own setAttribute (within its limits, never into an
+ *   ended span), and records the element in the metrics.
  */
-import type { Context } from '@opentelemetry/api';
+import { SpanStatusCode, type Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { CKConfig } from '../config/types';
-import type { PathState } from '../graph';
+import { pathStateOf } from '../graph';
 import { ROOT_KEY } from '../graph/types';
-import { logger, describeError } from '../logger';
+import { describeError, logger } from '../logger';
 import type { GraphPathRecorder } from '../metrics/types';
+import { ATTR_CK_ERROR, ATTR_CK_PATH_KEY, ATTR_CK_ROUTE_INCOMING, ATTR_CK_SLOW } from '../semconv';
 import type { MapperRegistry } from './mapper-registry';
 import { defaultMapperRegistry } from './mappers';
-
-/** The CK span fields this processor relies on beyond ReadableSpan. */
-interface PathCarryingSpan extends ReadableSpan {
-  pathState?: PathState;
-}
 
 export class CKGraphSpanProcessor implements SpanProcessor {
   private readonly slowThresholdSeconds: number;
@@ -29,15 +32,11 @@ export class CKGraphSpanProcessor implements SpanProcessor {
     this.slowThresholdSeconds = config.slowSpanThresholdMs / 1000;
   }
 
-  /**
-   * Names the path node as soon as an entry span starts, from its start attributes (method and
-   * raw path for HTTP), so exit spans that end before it are keyed under this request even when
-   * no CK wrapper hook names the entry. A framework route learned later re-keys it (see onEnd).
-   */
   onStart(span: Span, _parentContext: Context): void {
     try {
-      const state = (span as unknown as PathCarryingSpan).pathState;
+      const state = pathStateOf(span);
       if (!state || state.entry || state.entrySpanId !== span.spanContext().spanId) return;
+      if (state.incomingRoute !== undefined) span.setAttribute(ATTR_CK_ROUTE_INCOMING, state.incomingRoute);
       const element = this.registry.mapperFor(span)?.map(span);
       if (element && element.role === 'entry') state.setEntry(element);
     } catch (err) {
@@ -45,33 +44,34 @@ export class CKGraphSpanProcessor implements SpanProcessor {
     }
   }
 
-  onEnd(span: ReadableSpan): void {
+  onEnding(span: Span): void {
     try {
-      this.process(span as PathCarryingSpan);
+      this.process(span);
     } catch (err) {
       logger.once('warn', 'graph-processor', `graph path processing failed for a span: ${describeError(err)}`);
     }
   }
 
-  private process(span: PathCarryingSpan): void {
-    const attributes = span.attributes as Record<string, unknown>;
-    const seconds = span.duration[0] + span.duration[1] / 1e9;
-    if (seconds >= this.slowThresholdSeconds) attributes['ck.slow'] = true;
+  /** Nothing left to do: everything happened in onEnding, while the span could take attributes. */
+  onEnd(_span: ReadableSpan): void {}
 
-    const state = span.pathState;
+  private process(span: Span): void {
+    const seconds = span.duration[0] + span.duration[1] / 1e9;
+    if (seconds >= this.slowThresholdSeconds) span.setAttribute(ATTR_CK_SLOW, true);
     const mapper = this.registry.mapperFor(span);
     const element = mapper?.map(span);
+    const isError = mapper ? mapper.isError(span) : span.status.code === SpanStatusCode.ERROR;
+    if (isError) span.setAttribute(ATTR_CK_ERROR, true);
+    const state = pathStateOf(span);
     if (state) {
-      // The entry span names its path node; a route learned late (framework match after the
-      // request started) still lands here, so the recorded key is the final one.
-      if (element && element.role === 'entry' && state.entrySpanId === span.spanContext().spanId) {
-        state.setEntry(element);
-      }
-      attributes['ck.path.key'] = state.key;
+      // The entry span's final element (e.g. a route learned after the request started) keys the
+      // path; setEntry is a no-op when it is the element named at start.
+      if (element && element.role === 'entry' && state.entrySpanId === span.spanContext().spanId) state.setEntry(element);
+      span.setAttribute(ATTR_CK_PATH_KEY, state.key);
     }
-    if (!element || !mapper) return;
+    if (!element) return;
     // Work outside any request (startup, timers) is recorded under the root path.
-    this.recorder.record(state?.key ?? ROOT_KEY, state?.parentKey ?? ROOT_KEY, element, seconds, mapper.isError(span));
+    this.recorder.record(state?.key ?? ROOT_KEY, state?.parentKey ?? ROOT_KEY, element, seconds, isError);
   }
 
   forceFlush(): Promise<void> {

@@ -1,8 +1,8 @@
 /**
  * Span -> graph path element mappers, one per library family. Each reads stable and old
- * semantic-convention names (see attributes.ts) and builds elements with the same builders the
- * wrappers use (src/graph/elements), so an entry element named at request start and the one
- * mapped at span end agree.
+ * semantic-convention names (the `*_KEYS` lists of src/semconv.ts) and builds elements with the
+ * builders of src/graph/elements.ts, so an entry element named at span start and the one mapped
+ * at span end agree.
  */
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
@@ -15,31 +15,31 @@ import {
   httpServiceElement,
   messagingElement,
   routeTemplate,
-  summarizeSql,
 } from '../graph';
+import { summarizeSql } from '../sql/summary';
 import type { GraphElement } from '../graph/types';
+import { firstNumber, firstString } from './attributes';
 import {
-  DB_NAMESPACE,
-  DB_OPERATION,
-  DB_STATEMENT,
-  DB_SYSTEM,
-  DB_TARGET,
-  HTTP_METHOD,
-  HTTP_ROUTE,
-  HTTP_STATUS,
-  MESSAGING_DESTINATION,
-  MESSAGING_SYSTEM,
-  RPC_GRPC_STATUS,
-  RPC_METHOD,
-  RPC_SERVICE,
-  RPC_SYSTEM,
-  SERVER_ADDRESS,
-  SERVER_PORT,
-  URL_FULL,
-  URL_PATH,
-  firstNumber,
-  firstString,
-} from './attributes';
+  DB_NAMESPACE_KEYS,
+  DB_OPERATION_KEYS,
+  DB_STATEMENT_KEYS,
+  DB_SYSTEM_KEYS,
+  DB_TARGET_KEYS,
+  HTTP_METHOD_KEYS,
+  HTTP_ROUTE_KEYS,
+  HTTP_STATUS_KEYS,
+  MESSAGING_DESTINATION_KEYS,
+  MESSAGING_SYSTEM_KEYS,
+  MONGO_COMMAND_COLLECTION,
+  RPC_GRPC_STATUS_KEYS,
+  RPC_METHOD_KEYS,
+  RPC_SERVICE_KEYS,
+  RPC_SYSTEM_KEYS,
+  SERVER_ADDRESS_KEYS,
+  SERVER_PORT_KEYS,
+  URL_FULL_KEYS,
+  URL_PATH_KEYS,
+} from '../semconv';
 import { MapperRegistry, type SpanMapper } from './mapper-registry';
 
 /** A failed call: the span's own error status. */
@@ -50,16 +50,16 @@ function hasErrorStatus(span: ReadableSpan): boolean {
 export const httpServerMapper: SpanMapper = {
   name: 'http-server',
   kinds: [SpanKind.SERVER],
-  markers: HTTP_METHOD,
+  markers: HTTP_METHOD_KEYS,
   map(span) {
     const attributes = span.attributes;
-    const method = firstString(attributes, HTTP_METHOD) ?? 'GET';
-    const route = firstString(attributes, HTTP_ROUTE) ?? routeTemplate(firstString(attributes, URL_PATH) ?? '/');
+    const method = firstString(attributes, HTTP_METHOD_KEYS) ?? 'GET';
+    const route = firstString(attributes, HTTP_ROUTE_KEYS) ?? routeTemplate(firstString(attributes, URL_PATH_KEYS) ?? '/');
     return httpServiceElement(method, route);
   },
   // A server error is a 5xx; a 4xx (including a filter's 403) is the client's problem.
   isError(span) {
-    const status = firstNumber(span.attributes, HTTP_STATUS);
+    const status = firstNumber(span.attributes, HTTP_STATUS_KEYS);
     return status !== undefined ? status >= 500 : hasErrorStatus(span);
   },
 };
@@ -67,15 +67,15 @@ export const httpServerMapper: SpanMapper = {
 export const httpClientMapper: SpanMapper = {
   name: 'http-client',
   kinds: [SpanKind.CLIENT],
-  markers: HTTP_METHOD,
+  markers: HTTP_METHOD_KEYS,
   map(span) {
     const attributes = span.attributes;
-    const method = firstString(attributes, HTTP_METHOD) ?? 'GET';
-    let host = firstString(attributes, SERVER_ADDRESS);
-    let port = firstString(attributes, SERVER_PORT);
-    let path = firstString(attributes, URL_PATH);
+    const method = firstString(attributes, HTTP_METHOD_KEYS) ?? 'GET';
+    let host = firstString(attributes, SERVER_ADDRESS_KEYS);
+    let port = firstString(attributes, SERVER_PORT_KEYS);
+    let path = firstString(attributes, URL_PATH_KEYS);
     if (!host || !path) {
-      const parsed = parseUrl(firstString(attributes, URL_FULL));
+      const parsed = parseUrl(firstString(attributes, URL_FULL_KEYS));
       host ??= parsed?.hostname;
       port ??= parsed?.port || undefined;
       path ??= parsed?.pathname;
@@ -86,14 +86,14 @@ export const httpClientMapper: SpanMapper = {
 };
 
 function isGrpcOk(span: ReadableSpan): boolean {
-  const code = firstNumber(span.attributes, RPC_GRPC_STATUS);
+  const code = firstNumber(span.attributes, RPC_GRPC_STATUS_KEYS);
   return code === undefined ? !hasErrorStatus(span) : code === 0;
 }
 
 export const grpcServerMapper: SpanMapper = {
   name: 'grpc-server',
   kinds: [SpanKind.SERVER],
-  markers: RPC_SYSTEM,
+  markers: RPC_SYSTEM_KEYS,
   map(span) {
     const [service, method] = rpcNames(span);
     return grpcServiceElement(service, method);
@@ -104,11 +104,11 @@ export const grpcServerMapper: SpanMapper = {
 export const grpcClientMapper: SpanMapper = {
   name: 'grpc-client',
   kinds: [SpanKind.CLIENT],
-  markers: RPC_SYSTEM,
+  markers: RPC_SYSTEM_KEYS,
   map(span) {
     const [service, method] = rpcNames(span);
-    const host = firstString(span.attributes, SERVER_ADDRESS);
-    const port = firstString(span.attributes, SERVER_PORT);
+    const host = firstString(span.attributes, SERVER_ADDRESS_KEYS);
+    const port = firstString(span.attributes, SERVER_PORT_KEYS);
     return grpcClientElement(service, method, hostPort(host, port));
   },
   isError: (span) => !isGrpcOk(span),
@@ -116,8 +116,8 @@ export const grpcClientMapper: SpanMapper = {
 
 /** rpc.service / rpc.method, else parsed from a `pkg.Service/Method` span name. */
 function rpcNames(span: ReadableSpan): [string, string] {
-  const service = firstString(span.attributes, RPC_SERVICE);
-  const method = firstString(span.attributes, RPC_METHOD);
+  const service = firstString(span.attributes, RPC_SERVICE_KEYS);
+  const method = firstString(span.attributes, RPC_METHOD_KEYS);
   if (service && method) return [service, method];
   const name = span.name.replace(/^grpc\./, '');
   const slash = name.lastIndexOf('/');
@@ -130,23 +130,24 @@ const CACHE_SYSTEMS = new Set(['redis', 'memcached', 'valkey']);
 export const databaseMapper: SpanMapper = {
   name: 'database',
   kinds: [SpanKind.CLIENT],
-  markers: DB_SYSTEM,
+  markers: DB_SYSTEM_KEYS,
   map(span) {
     const attributes = span.attributes;
-    const system = firstString(attributes, DB_SYSTEM) ?? 'other_sql';
-    const statement = firstString(attributes, DB_STATEMENT);
+    const system = firstString(attributes, DB_SYSTEM_KEYS) ?? 'other_sql';
+    const statement = firstString(attributes, DB_STATEMENT_KEYS);
     if (CACHE_SYSTEMS.has(system)) {
-      const command = firstString(attributes, DB_OPERATION) ?? firstWord(statement) ?? span.name;
+      const command = firstString(attributes, DB_OPERATION_KEYS) ?? firstWord(statement) ?? span.name;
       return cacheElement(system, command);
     }
-    let operation = firstString(attributes, DB_OPERATION);
-    let target = firstString(attributes, DB_TARGET);
+    let operation = firstString(attributes, DB_OPERATION_KEYS);
+    let target = firstString(attributes, DB_TARGET_KEYS);
+    if (target === MONGO_COMMAND_COLLECTION) target = undefined;
     if ((!operation || !target) && statement) {
-      const summary = cachedSqlSummary(statement);
+      const summary = summarizeSql(statement);
       operation ??= summary.operation;
       target ??= summary.table;
     }
-    return databaseElement(system, operation ?? span.name, target, firstString(attributes, DB_NAMESPACE));
+    return databaseElement(system, operation ?? span.name, target, firstString(attributes, DB_NAMESPACE_KEYS));
   },
   isError: hasErrorStatus,
 };
@@ -155,10 +156,10 @@ function messagingMapper(kind: 'consumer' | 'producer'): SpanMapper {
   return {
     name: `messaging-${kind}`,
     kinds: kind === 'consumer' ? [SpanKind.CONSUMER] : [SpanKind.PRODUCER],
-    markers: MESSAGING_SYSTEM,
+    markers: MESSAGING_SYSTEM_KEYS,
     map(span) {
-      const system = firstString(span.attributes, MESSAGING_SYSTEM) ?? 'unknown';
-      const destination = firstString(span.attributes, MESSAGING_DESTINATION) ?? 'unknown';
+      const system = firstString(span.attributes, MESSAGING_SYSTEM_KEYS) ?? 'unknown';
+      const destination = firstString(span.attributes, MESSAGING_DESTINATION_KEYS) ?? 'unknown';
       return messagingElement(kind, system, destination);
     },
     isError: hasErrorStatus,
@@ -196,23 +197,6 @@ function parseUrl(url: string | undefined): URL | undefined {
   } catch {
     return undefined;
   }
-}
-
-/**
- * Statements repeat (parameterised queries), so summaries are cached; the cache is cleared when
- * full rather than tracked LRU, which keeps it bounded with no per-hit bookkeeping.
- */
-const SQL_SUMMARY_CACHE_LIMIT = 1000;
-const sqlSummaryCache = new Map<string, { operation: string; table?: string }>();
-
-function cachedSqlSummary(statement: string): { operation: string; table?: string } {
-  let summary = sqlSummaryCache.get(statement);
-  if (!summary) {
-    summary = summarizeSql(statement);
-    if (sqlSummaryCache.size >= SQL_SUMMARY_CACHE_LIMIT) sqlSummaryCache.clear();
-    if (statement.length <= 4096) sqlSummaryCache.set(statement, summary);
-  }
-  return summary;
 }
 
 export type { GraphElement };

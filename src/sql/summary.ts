@@ -4,10 +4,11 @@
  *
  * Low cardinality by construction: the operation is a keyword and the table is read only from an
  * identifier in a table position (after FROM / INTO / UPDATE / TABLE / ON). String, number and
- * dollar-quoted literals are skipped by the scanner and can never end up in the result.
+ * dollar-quoted literals are skipped by the lexer (lexer.ts) and can never end up in the result.
  * Only the first 4 KiB of a statement are scanned. Not a parser: unknown shapes give the
  * operation alone, never an exception.
  */
+import { SqlLexer, SqlToken, type SqlDialect } from './lexer';
 
 export interface SqlSummary {
   /** Upper-case first keyword (SELECT, INSERT, ...; the main statement's for WITH), or 'UNKNOWN'. */
@@ -31,13 +32,28 @@ const enum Tok {
   Punct,
 }
 
-/** Forward-only tokenizer over a bounded string. `text`: the word / unquoted identifier / punct char. */
+/**
+ * The summariser's view of the shared lexer (lexer.ts, `generic` rules unless the caller knows the
+ * dialect): comments skipped; strings, numbers and `$1` parameters are all just literals;
+ * `text` is the word, the unquoted identifier or the punctuation character.
+ */
 class Scanner {
-  pos = 0;
   kind: Tok = Tok.End;
   text = '';
+  private readonly lexer: SqlLexer;
 
-  constructor(private readonly s: string) {}
+  constructor(sql: string, dialect: SqlDialect) {
+    this.lexer = new SqlLexer(sql, dialect);
+  }
+
+  /** Where the next token starts from (save it to look ahead, assign it to step back). */
+  get pos(): number {
+    return this.lexer.pos;
+  }
+
+  set pos(value: number) {
+    this.lexer.pos = value;
+  }
 
   /** Upper-case text of the current token when it is a plain word, else ''. */
   keyword(): string {
@@ -49,123 +65,31 @@ class Scanner {
   }
 
   next(): Tok {
-    const s = this.s;
-    const n = s.length;
-    let i = this.skipSpaceAndComments(this.pos);
-    if (i >= n) return this.set(Tok.End, '', n);
-    const c = s.charCodeAt(i);
-
-    if (isWordStart(c)) {
-      let j = i + 1;
-      while (j < n && isWordPart(s.charCodeAt(j))) j++;
-      return this.set(Tok.Word, s.slice(i, j), j);
-    }
-    if (isDigit(c)) {
-      let j = i + 1;
-      while (j < n && (isWordPart(s.charCodeAt(j)) || s.charCodeAt(j) === 0x2e)) j++;
-      return this.set(Tok.Literal, '', j);
-    }
-    switch (c) {
-      case 0x27: // 'string' ('' and backslash escapes)
-        return this.set(Tok.Literal, '', skipQuoted(s, i + 1, 0x27, true));
-      case 0x22: // "identifier"
-        return this.quotedIdent(i + 1, 0x22);
-      case 0x60: // `identifier`
-        return this.quotedIdent(i + 1, 0x60);
-      case 0x5b: // [identifier]
-        return this.quotedIdent(i + 1, 0x5d);
-      case 0x24: {
-        // $1 parameter, or $tag$ ... $tag$ dollar-quoted literal.
-        const after = i + 1 < n ? s.charCodeAt(i + 1) : 0;
-        if (isDigit(after)) {
-          let j = i + 1;
-          while (j < n && isDigit(s.charCodeAt(j))) j++;
-          return this.set(Tok.Literal, '', j);
-        }
-        let j = i + 1;
-        while (j < n && (isWordStart(s.charCodeAt(j)) || isDigit(s.charCodeAt(j)))) j++;
-        if (j < n && s.charCodeAt(j) === 0x24) {
-          const tag = s.slice(i, j + 1);
-          const close = s.indexOf(tag, j + 1);
-          return this.set(Tok.Literal, '', close < 0 ? n : close + tag.length);
-        }
-        return this.set(Tok.Punct, '$', i + 1);
+    const lexer = this.lexer;
+    for (;;) {
+      switch (lexer.next()) {
+        case SqlToken.End:
+          return this.set(Tok.End, '');
+        case SqlToken.Comment:
+        case SqlToken.LineComment:
+          continue;
+        case SqlToken.Word:
+          return this.set(Tok.Word, lexer.text());
+        case SqlToken.QuotedIdentifier:
+          return this.set(Tok.QuotedIdent, lexer.identifier());
+        case SqlToken.Punct:
+          return this.set(Tok.Punct, lexer.text());
+        default:
+          return this.set(Tok.Literal, '');
       }
-      default:
-        return this.set(Tok.Punct, s[i], i + 1);
     }
   }
 
-  private quotedIdent(start: number, close: number): Tok {
-    const s = this.s;
-    const end = skipQuoted(s, start, close, false);
-    // end is past the closing quote (or the input end when unterminated).
-    const contentEnd = end > start && s.charCodeAt(end - 1) === close ? end - 1 : end;
-    let text = s.slice(start, contentEnd);
-    if (close !== 0x5d && text.length > 1) {
-      const q = String.fromCharCode(close);
-      if (text.includes(q + q)) text = text.split(q + q).join(q);
-    }
-    return this.set(Tok.QuotedIdent, text, end);
-  }
-
-  private set(kind: Tok, text: string, pos: number): Tok {
+  private set(kind: Tok, text: string): Tok {
     this.kind = kind;
     this.text = text;
-    this.pos = pos;
     return kind;
   }
-
-  private skipSpaceAndComments(from: number): number {
-    const s = this.s;
-    const n = s.length;
-    let i = from;
-    while (i < n) {
-      const c = s.charCodeAt(i);
-      if (c <= 0x20 || c === 0xa0 || c === 0xfeff) {
-        i++;
-      } else if (c === 0x2d && s.charCodeAt(i + 1) === 0x2d) {
-        const eol = s.indexOf('\n', i + 2);
-        i = eol < 0 ? n : eol + 1;
-      } else if (c === 0x2f && s.charCodeAt(i + 1) === 0x2a) {
-        const close = s.indexOf('*/', i + 2);
-        i = close < 0 ? n : close + 2;
-      } else {
-        break;
-      }
-    }
-    return i;
-  }
-}
-
-/** Index just past the closing `close` char; a doubled close char is an escaped one. */
-function skipQuoted(s: string, start: number, close: number, backslashEscapes: boolean): number {
-  const n = s.length;
-  let i = start;
-  while (i < n) {
-    const c = s.charCodeAt(i);
-    if (backslashEscapes && c === 0x5c) {
-      i += 2;
-    } else if (c === close) {
-      if (close !== 0x5d && s.charCodeAt(i + 1) === close) i += 2;
-      else return i + 1;
-    } else {
-      i++;
-    }
-  }
-  return n;
-}
-
-function isDigit(c: number): boolean {
-  return c >= 0x30 && c <= 0x39;
-}
-
-function isWordStart(c: number): boolean {
-  return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x5f || c >= 0x80;
-}
-
-function isWordPart(c: number): boolean {
-  return isWordStart(c) || isDigit(c) || c === 0x24;
 }
 
 /** Words that cannot be a table name where a name is expected (malformed or unusual SQL). */
@@ -386,23 +310,31 @@ function summarizeFrom(sc: Scanner, depth: number): SqlSummary {
   return table === undefined ? { operation } : { operation, table };
 }
 
-/** Bounded cache: apps repeat the same parameterised statements, so most calls are one lookup. */
-const CACHE_MAX_ENTRIES = 512;
-const CACHE_MAX_KEY_LENGTH = 1024;
+/**
+ * The one summary cache (bounded, cleared when full rather than tracked LRU: no per-hit
+ * bookkeeping). Apps repeat the same parameterised statements, so most calls are one lookup.
+ */
+const CACHE_MAX_ENTRIES = 1024;
+const CACHE_MAX_KEY_LENGTH = 4096;
 const cache = new Map<string, SqlSummary>();
 const UNKNOWN_SUMMARY: SqlSummary = Object.freeze({ operation: 'UNKNOWN' });
 
-/** Summaries are frozen and shared (cached), so callers cannot corrupt each other's results. */
-export function summarizeSql(sql: string): SqlSummary {
+/**
+ * `{ operation, table? }` of a statement. `dialect`: the driver's, when known (masked statements
+ * of our pg / mysql2 instrumentations); `generic` for statements of unknown origin. Summaries are
+ * frozen and shared (cached), so callers cannot corrupt each other's results.
+ */
+export function summarizeSql(sql: string, dialect: SqlDialect = 'generic'): SqlSummary {
   if (typeof sql !== 'string' || sql.length === 0) return UNKNOWN_SUMMARY;
   const cacheable = sql.length <= CACHE_MAX_KEY_LENGTH;
+  const key = dialect === 'generic' ? sql : dialect + '\u0000' + sql;
   if (cacheable) {
-    const hit = cache.get(sql);
+    const hit = cache.get(key);
     if (hit !== undefined) return hit;
   }
   let summary: SqlSummary;
   try {
-    const sc = new Scanner(sql.length > MAX_SCAN ? sql.slice(0, MAX_SCAN) : sql);
+    const sc = new Scanner(sql.length > MAX_SCAN ? sql.slice(0, MAX_SCAN) : sql, dialect);
     sc.next();
     summary = Object.freeze(summarizeFrom(sc, 0));
   } catch {
@@ -410,7 +342,7 @@ export function summarizeSql(sql: string): SqlSummary {
   }
   if (cacheable) {
     if (cache.size >= CACHE_MAX_ENTRIES) cache.clear();
-    cache.set(sql, summary);
+    cache.set(key, summary);
   }
   return summary;
 }

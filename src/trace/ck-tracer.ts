@@ -23,7 +23,7 @@ import {
 } from '@opentelemetry/api';
 import { isTracingSuppressed } from '@opentelemetry/core';
 import { SamplingDecision, type Sampler } from '@opentelemetry/sdk-trace-base';
-import { PathState, getExtractedPathState } from '../graph';
+import { PathState, getExtractedPathState, pathStateOf } from '../graph';
 import { CKSpan, type SpanOwner } from './ck-span';
 import { newSpanId, newTraceId } from './ids';
 
@@ -42,10 +42,6 @@ export interface TracerShared {
 const EMPTY_OPTIONS: SpanOptions = Object.freeze({});
 const EMPTY_ATTRIBUTES: Attributes = Object.freeze({});
 const EMPTY_LINKS: Link[] = Object.freeze([]) as unknown as Link[];
-
-interface SpanWithPathState {
-  pathState?: PathState;
-}
 
 export class CKTracer implements Tracer {
   constructor(
@@ -93,7 +89,7 @@ export class CKTracer implements Tracer {
           : new PathState(this.shared.serviceName, extracted.key, extracted.flags, extracted.incomingRoute);
       pathState.entrySpanId = spanId;
     } else {
-      pathState = (parentSpan as SpanWithPathState | undefined)?.pathState ?? getExtractedPathState(ctx);
+      pathState = (ckParent ? parentSpan.pathState : pathStateOf(parentSpan)) ?? getExtractedPathState(ctx);
     }
 
     const links = options.links ?? EMPTY_LINKS;

@@ -18,15 +18,14 @@ import {
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import type { CKConfig } from '../config/types';
-import type { PathState } from '../graph';
+import type { PathCarrier } from '../graph';
 import { describeError, logger } from '../logger';
 import { LoggingSpanExporter } from './logging-exporter';
 
 export const DEFAULT_OTLP_GRPC_ENDPOINT = 'http://localhost:4317';
 export const DEFAULT_ZIPKIN_URL = 'http://localhost:9411/api/v2/spans';
 
-interface MaybeCKSpan extends Pick<ReadableSpan, 'spanContext'> {
-  pathState?: PathState;
+interface MaybeCKSpan extends Pick<ReadableSpan, 'spanContext'>, PathCarrier {
   markSampled?: () => void;
 }
 

@@ -11,9 +11,9 @@ import {
   messagingElement,
   normalizeHttpMethod,
   routeTemplate,
-  summarizeSql,
   type GraphElement,
 } from '../../src/graph';
+import { summarizeSql } from '../../src/sql/summary';
 
 /** Plain copy, so deepEqual compares shapes and not frozenness. */
 function plain(e: GraphElement): unknown {

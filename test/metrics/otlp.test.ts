@@ -76,6 +76,7 @@ test('OTLP/gRPC: names, units, attributes, scope and resource reach a real recei
   const selfNames = new Set(points.filter((p) => p.name.startsWith('ck.agent.')).map((p) => p.name));
   t.deepEqual([...selfNames].sort(), [
     'ck.agent.export.failures',
+    'ck.agent.hook.errors',
     'ck.agent.paths.active',
     'ck.agent.paths.overflow',
     'ck.agent.route.invalid',

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { summarizeSql } from '../../src/graph';
+import { summarizeSql } from '../../src/sql/summary';
 
 type Expected = { operation: string; table?: string };
 

@@ -1,6 +1,6 @@
 /**
- * gRPC metadata and message capture (shared/spec/data-capture.md), shared by the gRPC server and
- * client paths (grpc-server-call.ts, grpc-client-call.ts).
+ * gRPC metadata and message capture (docs/grpc.md), shared by the gRPC server and client paths
+ * (server-call.ts, client-call.ts).
  *
  * - Metadata → `rpc.request.metadata.<key>` / `rpc.response.metadata.<key>` (trailers too):
  *   one value → string, repeated key → string array; `-bin` values base64; listed keys redacted.
@@ -12,43 +12,13 @@
  * bodies; a gRPC message is always structured data and is written as JSON).
  */
 import type { Span } from '@opentelemetry/api';
-import type { CKConfig } from '../../config/types';
-import type { FilterHeaders } from '../../filters/registry';
-import type { Redactor } from '../../capture/redaction';
-import { BoundedJsonWriter, type KeyRedactor } from './message-json';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { KeyRedactor } from '../../capture/context';
+import { REDACTED, type Redactor } from '../../capture/redaction';
 import { truncateUtf8 } from '../../capture/truncate';
-
-export const ATTR_RPC_REQUEST_METADATA_PREFIX = 'rpc.request.metadata.';
-export const ATTR_RPC_RESPONSE_METADATA_PREFIX = 'rpc.response.metadata.';
-export const ATTR_RPC_REQUEST_BODY = 'rpc.request.body';
-export const ATTR_RPC_RESPONSE_BODY = 'rpc.response.body';
-export const ATTR_CAPTURE_TRUNCATED = 'ck.capture.truncated';
-export const ATTR_RPC_GRPC_STATUS_CODE = 'rpc.grpc.status_code';
-
-/** What a call's capture needs, resolved once per instrumentation (not per call). */
-export interface RpcCaptureSettings {
-  requestMetadata: boolean;
-  responseMetadata: boolean;
-  requestBody: boolean;
-  responseBody: boolean;
-  maxBodyBytes: number;
-  redactor: Redactor;
-  /** Body-key redaction while writing JSON (undefined when the body-key list is empty). */
-  redactKey: KeyRedactor;
-}
-
-export function rpcCaptureSettings(config: CKConfig, redactor: Redactor): RpcCaptureSettings {
-  const dc = config.dataCapture;
-  return {
-    requestMetadata: dc.rpcMetadata.request,
-    responseMetadata: dc.rpcMetadata.response,
-    requestBody: dc.rpcBody.request,
-    responseBody: dc.rpcBody.response,
-    maxBodyBytes: dc.bodyMaxSizeBytes,
-    redactor,
-    redactKey: redactor.bodyEnabled ? (key: string) => redactor.isRedactedKey(key) : undefined,
-  };
-}
+import type { FilterHeaders } from '../../filters/registry';
+import { ATTR_CK_CAPTURE_TRUNCATED } from '../../semconv';
+import { BoundedJsonWriter } from './message-json';
 
 /** The subset of grpc-js `Metadata` used here (duck-typed: several grpc-js copies may coexist). */
 export interface MetadataLike {
@@ -98,7 +68,7 @@ export function setMetadataAttributes(span: Span, prefix: string, metadata: unkn
   if (!isMetadata(metadata)) return;
   forEachEntry(metadata, (key, values) => {
     if (redactor.isRedactedHeader(key)) {
-      span.setAttribute(prefix + key, values.length === 1 ? '[REDACTED]' : values.map(() => '[REDACTED]'));
+      span.setAttribute(prefix + key, values.length === 1 ? REDACTED : values.map(() => REDACTED));
       return;
     }
     span.setAttribute(prefix + key, values.length === 1 ? valueText(values[0]) : values.map(valueText));
@@ -193,10 +163,11 @@ export function setBodyAttribute(span: Span, attribute: string, capture: Message
 }
 
 export function markTruncated(span: Span, attribute: string): void {
-  const existing = (span as { attributes?: Record<string, unknown> }).attributes?.[ATTR_CAPTURE_TRUNCATED];
+  const existing = (span as Partial<ReadableSpan>).attributes?.[ATTR_CK_CAPTURE_TRUNCATED];
   if (Array.isArray(existing)) {
-    if (!existing.includes(attribute)) span.setAttribute(ATTR_CAPTURE_TRUNCATED, [...(existing as string[]), attribute]);
+    const listed = existing as string[];
+    if (!listed.includes(attribute)) span.setAttribute(ATTR_CK_CAPTURE_TRUNCATED, [...listed, attribute]);
   } else {
-    span.setAttribute(ATTR_CAPTURE_TRUNCATED, [attribute]);
+    span.setAttribute(ATTR_CK_CAPTURE_TRUNCATED, [attribute]);
   }
 }

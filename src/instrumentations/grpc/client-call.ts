@@ -1,24 +1,21 @@
 /**
- * gRPC client calls → telemetry: ClientCallObserver, the interceptor appended to one client call,
- * which injects ck-route into the outgoing metadata and captures metadata, messages and the status
- * on upstream's client span. src/wrappers/grpc-gap-patch.ts decides per call whether to add one.
+ * gRPC client calls → telemetry (recording; docs/grpc.md): ClientCallObserver, the interceptor
+ * appended to one client call, which injects ck-route into the outgoing metadata and captures
+ * metadata, messages and the status on upstream's client span. patch.ts decides per call whether
+ * to add one.
  */
+import type { InstrumentationContext } from '../../capture/context';
 import { CK_ROUTE_HEADER } from '../../graph';
-import { describeError, logger } from '../../logger';
-import type { CKSpan } from '../../trace';
-import { STATUS_OK, STATUS_UNKNOWN, setGrpcStatus, type AnyFn } from './status';
 import {
   ATTR_RPC_REQUEST_BODY,
   ATTR_RPC_REQUEST_METADATA_PREFIX,
   ATTR_RPC_RESPONSE_BODY,
   ATTR_RPC_RESPONSE_METADATA_PREFIX,
-  MessageCapture,
-  isMetadata,
-  setBodyAttribute,
-  setMetadataAttributes,
-  type MetadataLike,
-  type RpcCaptureSettings,
-} from './capture';
+} from '../../semconv';
+import type { CKSpan } from '../../trace';
+import { reportHookError } from '../guard';
+import { MessageCapture, isMetadata, setBodyAttribute, setMetadataAttributes, type MetadataLike } from './capture';
+import { STATUS_OK, STATUS_UNKNOWN, setGrpcStatus, type AnyFn } from './status';
 
 /** grpc-js's `InterceptingCall` class (client-interceptors module). */
 export type InterceptingCallClass = new (nextCall: unknown, requester?: unknown) => unknown;
@@ -39,7 +36,7 @@ export class ClientCallObserver implements Listener {
 
   constructor(
     private readonly InterceptingCall: InterceptingCallClass,
-    private readonly settings: RpcCaptureSettings,
+    private readonly context: InstrumentationContext,
     private readonly route: string | undefined,
     /** Upstream's client span when its data is captured. */
     private readonly span: CKSpan | undefined,
@@ -47,8 +44,9 @@ export class ClientCallObserver implements Listener {
     responseStream: boolean
   ) {
     if (span) {
-      if (settings.requestBody) this.request = new MessageCapture(settings.maxBodyBytes, settings.redactKey, requestStream);
-      if (settings.responseBody) this.response = new MessageCapture(settings.maxBodyBytes, settings.redactKey, responseStream);
+      const maxBytes = context.bodyLimits.maxBytes;
+      if (context.rpc.body.request) this.request = new MessageCapture(maxBytes, context.redactKey, requestStream);
+      if (context.rpc.body.response) this.response = new MessageCapture(maxBytes, context.redactKey, responseStream);
     }
   }
 
@@ -63,7 +61,7 @@ export class ClientCallObserver implements Listener {
       try {
         md = this.prepareMetadata(metadata);
       } catch (err) {
-        logger.once('warn', 'grpc-client-start', `grpc: client metadata handling failed: ${describeError(err)}`);
+        reportHookError('grpc client metadata', err);
       }
       next(md, this.span ? this.listener() : listener);
     };
@@ -71,8 +69,8 @@ export class ClientCallObserver implements Listener {
     const sendMessage = (message: unknown, next: AnyFn) => {
       try {
         this.request?.add(message);
-      } catch {
-        // capture is best effort
+      } catch (err) {
+        reportHookError('grpc client request capture', err);
       }
       next(message);
     };
@@ -99,18 +97,18 @@ export class ClientCallObserver implements Listener {
         md = copy;
       }
     }
-    if (this.span && this.settings.requestMetadata) {
-      setMetadataAttributes(this.span, ATTR_RPC_REQUEST_METADATA_PREFIX, md, this.settings.redactor);
+    if (this.span && this.context.rpc.metadata.request) {
+      setMetadataAttributes(this.span, ATTR_RPC_REQUEST_METADATA_PREFIX, md, this.context.redactor);
     }
     return md;
   }
 
   onReceiveMetadata(metadata: unknown, next: AnyFn): void {
-    if (this.span && this.settings.responseMetadata && !this.span.ended) {
+    if (this.span && this.context.rpc.metadata.response && !this.span.ended) {
       try {
-        setMetadataAttributes(this.span, ATTR_RPC_RESPONSE_METADATA_PREFIX, metadata, this.settings.redactor);
-      } catch {
-        // capture is best effort
+        setMetadataAttributes(this.span, ATTR_RPC_RESPONSE_METADATA_PREFIX, metadata, this.context.redactor);
+      } catch (err) {
+        reportHookError('grpc client response metadata', err);
       }
     }
     next(metadata);
@@ -120,8 +118,8 @@ export class ClientCallObserver implements Listener {
     if (this.response) {
       try {
         this.response.add(message);
-      } catch {
-        // capture is best effort
+      } catch (err) {
+        reportHookError('grpc client response capture', err);
       }
     }
     next(message);
@@ -133,7 +131,7 @@ export class ClientCallObserver implements Listener {
       try {
         this.record(status as { code?: unknown; details?: unknown; metadata?: unknown });
       } catch (err) {
-        logger.once('warn', 'grpc-client-status', `grpc: client status handling failed: ${describeError(err)}`);
+        reportHookError('grpc client status', err);
       }
     }
     next(status);
@@ -144,8 +142,8 @@ export class ClientCallObserver implements Listener {
     if (!span || span.ended) return;
     if (this.request) setBodyAttribute(span, ATTR_RPC_REQUEST_BODY, this.request);
     if (this.response) setBodyAttribute(span, ATTR_RPC_RESPONSE_BODY, this.response);
-    if (this.settings.responseMetadata && isMetadata(status?.metadata)) {
-      setMetadataAttributes(span, ATTR_RPC_RESPONSE_METADATA_PREFIX, status.metadata, this.settings.redactor);
+    if (this.context.rpc.metadata.response && isMetadata(status?.metadata)) {
+      setMetadataAttributes(span, ATTR_RPC_RESPONSE_METADATA_PREFIX, status.metadata, this.context.redactor);
     }
     const code = typeof status?.code === 'number' ? status.code : STATUS_UNKNOWN;
     setGrpcStatus(span, code, code !== STATUS_OK && typeof status?.details === 'string' ? status.details : undefined);

@@ -12,8 +12,7 @@
  * Never throws: getters that throw, cycles and exotic values are written as null / skipped.
  */
 
-/** Tests a body key against the redaction patterns (undefined: no body redaction). */
-export type KeyRedactor = ((key: string) => boolean) | undefined;
+import type { KeyRedactor } from '../../capture/context';
 
 export const REDACTED_JSON = '"[REDACTED]"';
 /** Nesting deeper than this is written as null (protects against cycles and pathological data). */

@@ -1,54 +1,34 @@
 /**
- * gRPC server calls → telemetry: the per-call state (ServerCallState) and the shared listeners
- * and method replacements grpc-js call objects get, which enter the service (GRPC_SERVICE element,
- * ck-route), capture metadata and messages, run the filters and record the call's status on
- * upstream's server span. The hooks that attach them live in src/wrappers/grpc-gap-patch.ts.
+ * gRPC server calls → telemetry (recording; docs/grpc.md): the per-call state (ServerCallState)
+ * and the shared listeners and method replacements grpc-js call objects get, which adopt the
+ * incoming ck-route, capture metadata and messages, run the filters and record the call's status
+ * on upstream's server span. The entry element (GRPC_SERVICE) was named when the span started.
+ * The hooks that attach them live in patch.ts.
  */
 import { context, SpanKind, trace } from '@opentelemetry/api';
-import type { CKAgent } from '../../agent';
-import { CK_ROUTE_HEADER } from '../../graph';
-import { describeError, logger } from '../../logger';
-import { CKSpan } from '../../trace';
-import { captureWanted } from '../../capture/policy';
+import type { InstrumentationContext } from '../../capture/context';
+import { denyGrpcCall } from '../../filters/grpc-deny';
 import { evaluateBodyAndHeaders, evaluateUrlAndHeaders, hasBodyFilters, hasUrlFilters } from '../../filters/registry';
-import {
-  STATUS_CANCELLED,
-  STATUS_DEADLINE_EXCEEDED,
-  STATUS_OK,
-  errorCode,
-  permissionDenied,
-  setGrpcStatus,
-  type AnyFn,
-  type MethodInfo,
-} from './status';
-import { enterService } from '../../graph/entry';
-import type { Redactor } from '../../capture/redaction';
+import { adoptIncomingRoute, CK_ROUTE_HEADER } from '../../graph';
 import {
   ATTR_RPC_REQUEST_BODY,
   ATTR_RPC_REQUEST_METADATA_PREFIX,
   ATTR_RPC_RESPONSE_BODY,
   ATTR_RPC_RESPONSE_METADATA_PREFIX,
-  MessageCapture,
-  isMetadata,
-  metadataHeaders,
-  setBodyAttribute,
-  setMetadataAttributes,
-  singleMetadataValue,
-  type RpcCaptureSettings,
-} from './capture';
+} from '../../semconv';
+import { CKSpan } from '../../trace';
+import { reportHookError } from '../guard';
+import { MessageCapture, isMetadata, metadataHeaders, setBodyAttribute, setMetadataAttributes, singleMetadataValue } from './capture';
 import { messageJson } from './message-json';
-
-/**
- * What a server call reads from the instrumentation observing it (GrpcGapPatcher), read live on
- * each use: `agent` is unset while the CK instrumentation is disabled.
- */
-export interface GrpcCaptureContext {
-  readonly agent: CKAgent | undefined;
-  readonly settings: RpcCaptureSettings | undefined;
-  readonly redactor: Redactor | undefined;
-  readonly applyRedactionToFilters: boolean;
-  readonly maxProcessingBytes: number;
-}
+import {
+  STATUS_CANCELLED,
+  STATUS_DEADLINE_EXCEEDED,
+  STATUS_OK,
+  errorCode,
+  setGrpcStatus,
+  type AnyFn,
+  type MethodInfo,
+} from './status';
 
 // Minimal shape of the grpc-js server call we touch (no type dependency on grpc-js).
 
@@ -97,48 +77,41 @@ export class ServerCallState {
   done = false;
 
   constructor(
-    private readonly patcher: GrpcCaptureContext,
+    readonly context: InstrumentationContext,
     readonly info: MethodInfo
   ) {}
 
-  get settings(): RpcCaptureSettings | undefined {
-    return this.patcher.settings;
-  }
-
-  /** Entry element, capture set-up, filters. Returns 'blocked' when a filter blocked the call. */
+  /** Route adoption, capture set-up, filters. Returns 'blocked' when a filter blocked the call. */
   start(call: ServerCall): 'ok' | 'blocked' {
     const span = this.span as CKSpan;
-    const patcher = this.patcher;
-    const agent = patcher.agent as CKAgent;
-    const settings = patcher.settings as RpcCaptureSettings;
-    enterService(span, this.info.element, singleMetadataValue(call.metadata, CK_ROUTE_HEADER), () =>
-      agent.metrics.countInvalidRoute()
-    );
-    if (!captureWanted(agent, span)) return 'ok';
+    const ctx = this.context;
+    adoptIncomingRoute(span, singleMetadataValue(call.metadata, CK_ROUTE_HEADER), () => ctx.countInvalidRoute());
+    if (!ctx.captureWanted(span)) return 'ok';
 
     const type = this.info.type;
     const unaryRequest = type === 'unary' || type === 'serverStream';
     const unaryResponse = type === 'unary' || type === 'clientStream';
-    if (settings.requestMetadata) setMetadataAttributes(span, ATTR_RPC_REQUEST_METADATA_PREFIX, call.metadata, settings.redactor);
-    if (settings.requestBody) {
+    const maxBytes = ctx.bodyLimits.maxBytes;
+    if (ctx.rpc.metadata.request) setMetadataAttributes(span, ATTR_RPC_REQUEST_METADATA_PREFIX, call.metadata, ctx.redactor);
+    if (ctx.rpc.body.request) {
       if (unaryRequest) {
-        const capture = new MessageCapture(settings.maxBodyBytes, settings.redactKey, false);
+        const capture = new MessageCapture(maxBytes, ctx.redactKey, false);
         capture.add(call.request);
         setBodyAttribute(span, ATTR_RPC_REQUEST_BODY, capture);
       } else if (typeof call.push === 'function') {
-        this.request = new MessageCapture(settings.maxBodyBytes, settings.redactKey, true);
+        this.request = new MessageCapture(maxBytes, ctx.redactKey, true);
         this.originalPush = call.push;
         call.push = capturingPush;
       }
     }
-    if (settings.responseBody) {
-      this.response = new MessageCapture(settings.maxBodyBytes, settings.redactKey, !unaryResponse);
+    if (ctx.rpc.body.response) {
+      this.response = new MessageCapture(maxBytes, ctx.redactKey, !unaryResponse);
       if (!unaryResponse && typeof call.write === 'function') {
         this.originalWrite = call.write;
         call.write = capturingWrite;
       }
     }
-    if (settings.responseMetadata && typeof call.sendMetadata === 'function') {
+    if (ctx.rpc.metadata.response && typeof call.sendMetadata === 'function') {
       this.captureResponseMetadata = true;
       this.originalSendMetadata = call.sendMetadata;
       call.sendMetadata = capturingSendMetadata;
@@ -150,12 +123,12 @@ export class ServerCallState {
 
   private runFilters(call: ServerCall, bodyStage: boolean): 'ok' | 'blocked' {
     const span = this.span as CKSpan;
-    const patcher = this.patcher;
-    const redactor = patcher.applyRedactionToFilters ? patcher.redactor : undefined;
+    const ctx = this.context;
+    const redactor = ctx.redactForFilters ? ctx.redactor : undefined;
     const headers = metadataHeaders(call.metadata, redactor);
     if (evaluateUrlAndHeaders(span, this.info.path, headers, 'rpc').blocked) return 'blocked';
     if (bodyStage && hasBodyFilters()) {
-      const body = messageJson(call.request, patcher.maxProcessingBytes, redactor ? patcher.settings?.redactKey : undefined).text;
+      const body = messageJson(call.request, ctx.bodyLimits.maxProcessingBytes, redactor ? ctx.redactKey : undefined).text;
       if (evaluateBodyAndHeaders(span, headers, body, 'rpc').blocked) return 'blocked';
     }
     return 'ok';
@@ -163,12 +136,7 @@ export class ServerCallState {
 
   /** Answers a blocked call with PERMISSION_DENIED without running the handler. */
   deny(call: ServerCall, appCallback: unknown): void {
-    if (typeof appCallback === 'function') {
-      appCallback(permissionDenied());
-    } else if (typeof call.emit === 'function') {
-      // grpc-js stream calls turn an 'error' event into the call's status.
-      call.emit('error', permissionDenied());
-    }
+    denyGrpcCall(call, appCallback);
   }
 
   /** The app's unary / client-stream callback: record, then hand over to upstream's callback. */
@@ -184,7 +152,7 @@ export class ServerCallState {
           this.record(span, err ? errorCode(err) : STATUS_OK, trailer ?? (err as { metadata?: unknown } | null)?.metadata);
         }
       } catch (e) {
-        logger.once('warn', 'grpc-server-complete', `grpc: server call completion failed: ${describeError(e)}`);
+        reportHookError('grpc server call completion', e);
       }
     }
     return (this.upstreamCallback as AnyFn)(err, value);
@@ -221,13 +189,10 @@ export class ServerCallState {
   }
 
   private record(span: CKSpan, code: number, trailers: unknown, message?: string): void {
-    const settings = this.patcher.settings;
-    if (settings) {
-      if (this.request) setBodyAttribute(span, ATTR_RPC_REQUEST_BODY, this.request);
-      if (this.response) setBodyAttribute(span, ATTR_RPC_RESPONSE_BODY, this.response);
-      if (this.captureResponseMetadata && isMetadata(trailers)) {
-        setMetadataAttributes(span, ATTR_RPC_RESPONSE_METADATA_PREFIX, trailers, settings.redactor);
-      }
+    if (this.request) setBodyAttribute(span, ATTR_RPC_REQUEST_BODY, this.request);
+    if (this.response) setBodyAttribute(span, ATTR_RPC_RESPONSE_BODY, this.response);
+    if (this.captureResponseMetadata && isMetadata(trailers)) {
+      setMetadataAttributes(span, ATTR_RPC_RESPONSE_METADATA_PREFIX, trailers, this.context.redactor);
     }
     this.request = undefined;
     this.response = undefined;
@@ -243,7 +208,7 @@ export function onServerStreamError(this: ServerCall, err: unknown): void {
   try {
     state.completeStream(errorCode(err), (err as { metadata?: unknown } | null)?.metadata);
   } catch (e) {
-    logger.once('warn', 'grpc-stream-error', `grpc: stream error handling failed: ${describeError(e)}`);
+    reportHookError('grpc stream error handling failed', e);
   }
 }
 
@@ -256,7 +221,7 @@ export function onServerStreamFinish(this: ServerCall): void {
     const code = typeof pending?.code === 'number' ? pending.code : STATUS_OK;
     state.completeStream(code, pending?.metadata ?? this.trailingMetadata);
   } catch (e) {
-    logger.once('warn', 'grpc-stream-finish', `grpc: stream finish handling failed: ${describeError(e)}`);
+    reportHookError('grpc stream finish handling failed', e);
   }
 }
 
@@ -270,7 +235,7 @@ export function onServerCallCancelled(this: ServerCall): void {
   try {
     state.fail(deadlinePassed(this) ? STATUS_DEADLINE_EXCEEDED : STATUS_CANCELLED);
   } catch (e) {
-    logger.once('warn', 'grpc-cancel', `grpc: cancellation handling failed: ${describeError(e)}`);
+    reportHookError('grpc cancellation handling failed', e);
   }
 }
 
@@ -302,8 +267,8 @@ function capturingPush(this: ServerCall, chunk: unknown, encoding?: unknown): un
   if (state?.request && chunk !== null && chunk !== undefined) {
     try {
       state.request.add(chunk);
-    } catch {
-      // capture is best effort
+    } catch (err) {
+      reportHookError('grpc request stream capture', err);
     }
   }
   return original.call(this, chunk, encoding);
@@ -315,8 +280,8 @@ function capturingWrite(this: ServerCall, ...args: unknown[]): unknown {
   if (state?.response && !state.done) {
     try {
       state.response.add(args[0]);
-    } catch {
-      // capture is best effort
+    } catch (err) {
+      reportHookError('grpc response stream capture', err);
     }
   }
   return original.apply(this, args);
@@ -327,11 +292,10 @@ function capturingSendMetadata(this: ServerCall, metadata: unknown): unknown {
   const original = state?.originalSendMetadata as AnyFn;
   const span = state?.span;
   if (span && !span.ended && state?.captureResponseMetadata) {
-    const settings = state.settings;
     try {
-      if (settings) setMetadataAttributes(span, ATTR_RPC_RESPONSE_METADATA_PREFIX, metadata, settings.redactor);
-    } catch {
-      // capture is best effort
+      setMetadataAttributes(span, ATTR_RPC_RESPONSE_METADATA_PREFIX, metadata, state.context.redactor);
+    } catch (err) {
+      reportHookError('grpc response metadata capture', err);
     }
   }
   return original.call(this, metadata);

@@ -1,18 +1,18 @@
 /**
  * gRPC status codes and call descriptors shared by the gRPC server and client observers
- * (grpc-server-call.ts, grpc-client-call.ts) and the module patch (src/wrappers/grpc-gap-patch.ts):
- * the status codes we set, how a code is read from an app error and written on a span, the
- * PERMISSION_DENIED error a blocked call gets, and the per-method info computed at register time.
+ * (server-call.ts, client-call.ts) and the module patch (patch.ts): the status codes we set, how
+ * a code is read from an app error and written on a span, and the per-method info computed at
+ * register time.
  */
 import { SpanStatusCode, type Span } from '@opentelemetry/api';
-import type { GraphElement } from '../../graph/types';
-import { ATTR_RPC_GRPC_STATUS_CODE } from './capture';
+import { STATUS_PERMISSION_DENIED } from '../../filters/grpc-deny';
+import { ATTR_RPC_GRPC_STATUS_CODE } from '../../semconv';
 
 export const STATUS_OK = 0;
 export const STATUS_CANCELLED = 1;
 export const STATUS_UNKNOWN = 2;
 export const STATUS_DEADLINE_EXCEEDED = 4;
-export const STATUS_PERMISSION_DENIED = 7;
+export { STATUS_PERMISSION_DENIED };
 
 // Minimal shapes of the grpc-js objects we touch (no type dependency on grpc-js).
 
@@ -24,7 +24,6 @@ export type AnyFn = (...args: any[]) => unknown;
 export interface MethodInfo {
   path: string;
   type: HandlerType;
-  element: GraphElement;
   spanName: string;
 }
 
@@ -59,8 +58,4 @@ export function errorCode(err: unknown): number {
 export function setGrpcStatus(span: Span, code: number, message?: string): void {
   span.setAttribute(ATTR_RPC_GRPC_STATUS_CODE, code);
   if (code !== STATUS_OK) span.setStatus(message ? { code: SpanStatusCode.ERROR, message } : { code: SpanStatusCode.ERROR });
-}
-
-export function permissionDenied(): Error & { code: number; details: string } {
-  return Object.assign(new Error('Permission denied'), { code: STATUS_PERMISSION_DENIED, details: 'Permission denied' });
 }

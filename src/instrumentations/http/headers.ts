@@ -12,8 +12,6 @@
 import type { Span } from '@opentelemetry/api';
 import type { Redactor } from '../../capture/redaction';
 
-export const REQUEST_HEADER_PREFIX = 'http.request.header.';
-export const RESPONSE_HEADER_PREFIX = 'http.response.header.';
 
 /** Bounded work on junk: a header block larger than this is not parsed (Node caps it far lower). */
 const MAX_HEADER_BLOCK = 256 * 1024;

@@ -6,107 +6,29 @@
  *   `enhancedDatabaseReporting: true` (opt-in) records values, with the redaction rules applied
  *   to keys (`password`, `token`, ...);
  * - span start hook: commands without a collection (`ping`, `endSessions`, `hello`, ...: the
- *   driver addresses them to `<db>.$cmd`) lose the `$cmd` pseudo-collection, so the DATABASE
- *   element is `PING` rather than `PING $cmd`; upstream's operation + collection + database
- *   (`db.operation.name`, `db.collection.name`, `db.namespace`) are kept otherwise;
+ *   driver addresses them to `<db>.$cmd`) start without the `$cmd` pseudo-collection and are
+ *   named after the command alone (`ping`), so the DATABASE element is `PING` rather than
+ *   `PING $cmd`; upstream's operation + collection + database are kept otherwise;
  * - responseHook: `db.response.returned_rows` for cursor batches (find, aggregate, getMore).
  *
  * Defaults: `requireParentSpan` is upstream's default (true): commands outside any request create
  * no span. Pass `requireParentSpan: false` to record them under the root path.
  */
 import type { Span } from '@opentelemetry/api';
-import { MongoDBInstrumentation, type MongoDBInstrumentationConfig } from '@opentelemetry/instrumentation-mongodb';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
-import type { CKAgent } from '../../agent';
-import { REDACTED, Redactor } from '../../capture/redaction';
-import { statementMaxLength } from '../sql-common/statement';
-import { decorateUpstream } from '../upstream';
-import { CKInstrumentation, chainHooks } from '../base';
+import { MongoDBInstrumentation, type MongoDBInstrumentationConfig } from '@opentelemetry/instrumentation-mongodb';
+import type { InstrumentationContext } from '../../capture/context';
+import { ATTR_DB_COLLECTION_NAME, ATTR_DB_OPERATION_NAME, ATTR_DB_RETURNED_ROWS, MONGO_COMMAND_COLLECTION } from '../../semconv';
+import { CKInstrumentation } from '../base';
+import { chainHooks } from '../guard';
+import { extendUpstream, type SpanStartAdjuster } from '../upstream';
+import { mongoStatement } from './statement';
+
+export { mongoStatement };
 
 export type CKMongoDBInstrumentationConfig = MongoDBInstrumentationConfig;
 
 type MongoResponseHook = NonNullable<MongoDBInstrumentationConfig['responseHook']>;
-
-/** Nodes visited per serialized command: past it the rest is elided. */
-const MAX_NODES = 2000;
-const MAX_DEPTH = 32;
-
-interface SerializeState {
-  out: string;
-  nodes: number;
-  readonly maxLength: number;
-  readonly mask: boolean;
-  readonly redactor: Redactor | undefined;
-  readonly seen: Set<object>;
-}
-
-function isBsonValue(value: object): boolean {
-  return typeof (value as { _bsontype?: unknown })._bsontype === 'string' || value instanceof Date || Buffer.isBuffer(value);
-}
-
-function writeValue(state: SerializeState, value: unknown, depth: number): void {
-  if (state.out.length > state.maxLength) return;
-  if (++state.nodes > MAX_NODES) {
-    state.out += '"…"';
-    return;
-  }
-  if (value === null || value === undefined || typeof value !== 'object' || isBsonValue(value)) {
-    state.out += state.mask ? '"?"' : scalarJson(value);
-    return;
-  }
-  if (state.seen.has(value) || depth > MAX_DEPTH) {
-    state.out += '"[Circular]"';
-    return;
-  }
-  state.seen.add(value);
-  if (Array.isArray(value)) {
-    state.out += '[';
-    for (let i = 0; i < value.length; i++) {
-      if (i > 0) state.out += ',';
-      writeValue(state, value[i], depth + 1);
-      if (state.out.length > state.maxLength || state.nodes > MAX_NODES) break;
-    }
-    state.out += ']';
-  } else {
-    state.out += '{';
-    let first = true;
-    for (const key of Object.keys(value)) {
-      const item = (value as Record<string, unknown>)[key];
-      if (item === undefined || typeof item === 'function') continue;
-      if (!first) state.out += ',';
-      first = false;
-      state.out += JSON.stringify(key) + ':';
-      if (!state.mask && state.redactor?.isRedactedKey(key)) state.out += JSON.stringify(REDACTED);
-      else writeValue(state, item, depth + 1);
-      if (state.out.length > state.maxLength || state.nodes > MAX_NODES) break;
-    }
-    state.out += '}';
-  }
-  state.seen.delete(value);
-}
-
-function scalarJson(value: unknown): string {
-  if (value === undefined) return 'null';
-  try {
-    if (typeof value === 'bigint') return JSON.stringify(value.toString());
-    if (Buffer.isBuffer(value)) return JSON.stringify(`[binary ${value.length} bytes]`);
-    const bsonType = value && typeof value === 'object' ? (value as { _bsontype?: string })._bsontype : undefined;
-    if (bsonType === 'Binary') return JSON.stringify(`[binary ${(value as { length(): number }).length()} bytes]`);
-    return JSON.stringify(value) ?? 'null';
-  } catch {
-    return '"?"';
-  }
-}
-
-/**
- * The `db.query.text` of a MongoDB command: its shape as JSON with values masked (default), or
- * with values and redacted keys (`enhanced`), at most `maxLength` chars.
- */
-export function mongoStatement(command: unknown, maxLength: number, enhanced = false, redactor?: Redactor): string {
-  const state: SerializeState = { out: '', nodes: 0, maxLength, mask: !enhanced, redactor, seen: new Set() };
-  writeValue(state, command, 0);
-  return state.out.length > maxLength ? state.out.slice(0, maxLength) : state.out;
-}
 
 export class CKMongoDBInstrumentation extends CKInstrumentation<CKMongoDBInstrumentationConfig> {
   readonly libraryName = 'mongodb';
@@ -115,17 +37,17 @@ export class CKMongoDBInstrumentation extends CKInstrumentation<CKMongoDBInstrum
     super(config);
   }
 
-  protected createUpstream(agent: CKAgent, userConfig: CKMongoDBInstrumentationConfig): Instrumentation {
-    const maxLength = statementMaxLength(agent.config.tracing.attributeValueLengthLimit);
+  protected createUpstream(context: InstrumentationContext, userConfig: CKMongoDBInstrumentationConfig): Instrumentation {
+    const maxLength = context.statementMaxLength;
     const enhanced = userConfig.enhancedDatabaseReporting === true;
-    const redactor = new Redactor(agent.config.redaction);
+    const redactor = context.redactor;
     const dbStatementSerializer =
       userConfig.dbStatementSerializer ?? ((command: Record<string, unknown>) => mongoStatement(command, maxLength, enhanced, redactor));
     const responseHook: MongoResponseHook = (span: Span, info) => {
       const rows = cursorBatchSize(info?.data?.result ?? info?.data);
-      if (rows !== undefined) span.setAttribute('db.response.returned_rows', rows);
+      if (rows !== undefined) span.setAttribute(ATTR_DB_RETURNED_ROWS, rows);
     };
-    const Upstream = decorateUpstream(MongoDBInstrumentation, { onSpanStart: dropCommandPseudoCollection });
+    const Upstream = extendUpstream(MongoDBInstrumentation, { beforeSpanStart: nameCommandsWithoutCollection });
     return new Upstream({
       ...userConfig,
       enabled: false,
@@ -135,14 +57,17 @@ export class CKMongoDBInstrumentation extends CKInstrumentation<CKMongoDBInstrum
   }
 }
 
-/** `ping $cmd` → `ping`: `$cmd` is how the driver addresses database commands, not a collection. */
-function dropCommandPseudoCollection(span: Span): void {
-  const attributes = (span as unknown as { attributes?: Record<string, unknown> }).attributes;
-  if (!attributes || attributes['db.collection.name'] !== '$cmd') return;
-  delete attributes['db.collection.name'];
-  const operation = attributes['db.operation.name'];
-  if (typeof operation === 'string') span.updateName(operation);
-}
+/**
+ * `mongodb.ping $cmd` → `ping`, without `db.collection.name`: `$cmd` is how the driver addresses
+ * database commands, not a collection. Decided before the span starts.
+ */
+const nameCommandsWithoutCollection: SpanStartAdjuster = (name, options) => {
+  const attributes = options?.attributes;
+  if (attributes?.[ATTR_DB_COLLECTION_NAME] !== MONGO_COMMAND_COLLECTION) return undefined;
+  const { [ATTR_DB_COLLECTION_NAME]: _collection, ...rest } = attributes;
+  const operation = attributes[ATTR_DB_OPERATION_NAME];
+  return { name: typeof operation === 'string' ? operation : name, options: { ...options, attributes: rest } };
+};
 
 /** Documents in a cursor reply's batch (driver 6.x CursorResponse, or a plain reply document). */
 function cursorBatchSize(result: unknown): number | undefined {

@@ -1,11 +1,12 @@
 /**
  * CKPgInstrumentation: the unmodified `@opentelemetry/instrumentation-pg` (pg and pg-pool), with
+ * (docs/datastores.md):
  * - requestHook: `db.query.text` masked (literals → `?`; `$1` parameters are kept, values never
  *   recorded), `db.operation.name` / `db.collection.name` / `db.query.summary` from the SQL
  *   summariser, so the span maps to a DATABASE element `SELECT orders` under the request's path;
  * - responseHook: `db.response.returned_rows`;
- * - driver patch (optional, `ckRouteComment: true`): the ck_route SQL comment, added by a wrapper
- *   on `Client.prototype.query` that sits outside upstream's (see helpers/sql-driver-patch.ts).
+ * - connectionHook: pg.connect / pg-pool.connect spans become the element `CONNECT`;
+ * - patch (optional, `ckRouteComment: true`): the ck_route SQL comment (patch.ts).
  *
  * Defaults: `requireParentSpan` is upstream's default (false): queries outside any request
  * (startup, timers) are recorded under the root path. `enhancedDatabaseReporting: true` (opt-in)
@@ -13,24 +14,16 @@
  * values in `db.postgresql.values`.
  */
 import type { Span } from '@opentelemetry/api';
+import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { PgInstrumentation, type PgInstrumentationConfig } from '@opentelemetry/instrumentation-pg';
-import type { Instrumentation, InstrumentationModuleDefinition } from '@opentelemetry/instrumentation';
-import type { CKAgent } from '../../agent';
-import { Redactor } from '../../capture/redaction';
-import {
-  ATTR_DB_OPERATION_NAME,
-  SqlStatementDescriber,
-  commentPgQueryArg,
-  installQueryPatch,
-  removeQueryPatch,
-  routeCommentWrapper,
-  setReturnedRows,
-  setSqlStatementAttributes,
-  statementMaxLength,
-  type RouteCommentSwitch,
-} from '../sql-common/statement';
-import { chainPatch, decorateUpstream, type ChainedPatch } from '../upstream';
-import { CKInstrumentation, chainHooks } from '../base';
+import type { InstrumentationContext } from '../../capture/context';
+import { ATTR_DB_OPERATION_NAME } from '../../semconv';
+import { CKInstrumentation } from '../base';
+import { chainHooks } from '../guard';
+import type { RouteCommentSwitch } from '../sql-common/route-comment-patch';
+import { setReturnedRows, setSqlStatementAttributes, SqlStatementDescriber } from '../sql-common/statement';
+import { extendUpstream } from '../upstream';
+import { pgRouteCommentPatches } from './patch';
 
 export interface CKPgInstrumentationConfig extends PgInstrumentationConfig {
   /**
@@ -55,14 +48,14 @@ export class CKPgInstrumentation extends CKInstrumentation<CKPgInstrumentationCo
     super(config);
   }
 
-  protected createUpstream(agent: CKAgent, userConfig: CKPgInstrumentationConfig): Instrumentation {
+  protected createUpstream(context: InstrumentationContext, userConfig: CKPgInstrumentationConfig): Instrumentation {
     const { ckRouteComment, ...upstreamConfig } = userConfig;
     this.commentSwitch.enabled = ckRouteComment === true;
     const describer = new SqlStatementDescriber({
       dialect: 'postgresql',
       maskLiterals: userConfig.enhancedDatabaseReporting !== true,
-      maxLength: statementMaxLength(agent.config.tracing.attributeValueLengthLimit),
-      redactor: new Redactor(agent.config.redaction),
+      maxLength: context.statementMaxLength,
+      redactor: context.redactor,
     });
 
     const requestHook: PgRequestHook = (span: Span, info) => {
@@ -72,16 +65,11 @@ export class CKPgInstrumentation extends CKInstrumentation<CKPgInstrumentationCo
     const responseHook: PgResponseHook = (span: Span, info) => {
       setReturnedRows(span, info?.data);
     };
-
-    // pg.connect / pg-pool.connect spans: element `CONNECT` (connection time per path).
     const connectionHook: PgConnectionHook = (span: Span) => {
       span.setAttribute(ATTR_DB_OPERATION_NAME, 'CONNECT');
     };
 
-    const patch = queryCommentPatch(this.commentSwitch);
-    const Upstream = decorateUpstream(PgInstrumentation, {
-      onInit: (definitions) => chainPgClientPatches(definitions, patch),
-    });
+    const Upstream = extendUpstream(PgInstrumentation, { patches: pgRouteCommentPatches(this.commentSwitch) });
     return new Upstream({
       ...upstreamConfig,
       enabled: false,
@@ -90,47 +78,4 @@ export class CKPgInstrumentation extends CKInstrumentation<CKPgInstrumentationCo
       connectionHook: chainHooks('pg connectionHook', connectionHook, userConfig.connectionHook),
     });
   }
-}
-
-/** Our `Client.prototype.query` wrapper (ck_route comment), for pg's Client class exports. */
-function queryCommentPatch(control: RouteCommentSwitch): ChainedPatch {
-  const wrap = routeCommentWrapper(commentPgQueryArg, control);
-  const clientPrototype = (exports: unknown): Record<string, unknown> | undefined => {
-    if (typeof exports !== 'function') return undefined;
-    return (exports as { prototype?: Record<string, unknown> }).prototype;
-  };
-  return {
-    apply(exports) {
-      const proto = clientPrototype(exports);
-      if (proto && control.enabled) installQueryPatch(proto, 'query', wrap);
-    },
-    remove(exports) {
-      const proto = clientPrototype(exports);
-      if (proto) removeQueryPatch(proto, 'query');
-    },
-  };
-}
-
-/**
- * Upstream patches `Client.prototype.query` from three places: the `pg` main module (its
- * `Client` export) and the files `pg/lib/client.js` / `pg/lib/native/client.js` (the class
- * itself). Ours is chained to each, so it is outermost whichever ran last.
- */
-function chainPgClientPatches(definitions: InstrumentationModuleDefinition[], patch: ChainedPatch): void {
-  for (const definition of definitions) {
-    if (definition.name !== 'pg') continue;
-    chainPatch(definition, {
-      apply: (exports) => patch.apply(moduleClient(exports)),
-      remove: (exports) => patch.remove(moduleClient(exports)),
-    });
-    for (const file of definition.files) {
-      if (file.name.endsWith('client.js')) chainPatch(file, patch);
-    }
-  }
-}
-
-function moduleClient(exports: unknown): unknown {
-  const module = exports as { Client?: unknown; default?: { Client?: unknown }; [Symbol.toStringTag]?: string } | undefined;
-  if (!module) return undefined;
-  return module[Symbol.toStringTag] === 'Module' ? module.default?.Client : module.Client;
 }

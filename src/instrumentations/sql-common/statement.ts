@@ -1,37 +1,34 @@
 /**
- * What the pg and mysql2 wrappers share (one copy, never per driver):
+ * SQL statements as span attributes, shared by the pg and mysql2 instrumentations (recording;
+ * docs/datastores.md):
  *
  * - `SqlStatementDescriber`: the statement as it may leave the process (our ck_route comment
- *   stripped, literals masked unless the user opted in, redaction rules applied, bounded) plus
- *   its summary (`db.operation.name`, `db.collection.name`, `db.query.summary`). Cached per
- *   statement text, bounded.
+ *   stripped, literals masked unless the user opted in, redaction rules applied, bounded) plus its
+ *   summary (`db.operation.name`, `db.collection.name`, `db.query.summary`), cached per statement
+ *   text (bounded). The summary itself comes from the one summary cache (src/sql/summary.ts).
  * - `setSqlStatementAttributes` / `setReturnedRows`: the span attributes built from those.
- * - `installQueryPatch` / `removeQueryPatch`: the outermost driver-method wrapper that adds the
- *   optional ck_route comment (see sql-comment.ts for the rules). It is applied through
- *   `chainPatch` (sql-upstream.ts) so it always sits outside upstream's wrapper, exactly once.
- *
- * Where upstream offers a hook (pg requestHook/responseHook, mysql2 maskStatementHook and
- * responseHook), the wrappers use it; the driver patch only does what needs the call itself:
- * rewriting the statement text.
  */
-import { context, type Span } from '@opentelemetry/api';
-import { summarizeSql } from '../../graph';
-import { outgoingRoute } from '../../graph/entry';
-import { Redactor } from '../../capture/redaction';
-import { appendRouteComment, removeRouteComments, stripRouteComment } from '../../sql/route-comment';
+import type { Span } from '@opentelemetry/api';
+import type { Redactor } from '../../capture/redaction';
 import { maskSql, scanSql, type SqlDialect } from '../../sql/lexer';
-
-/** Statements longer than this are cut even when no attribute length limit is configured. */
-export const DEFAULT_STATEMENT_MAX_LENGTH = 32 * 1024;
+import { stripRouteComment } from '../../sql/route-comment';
+import { summarizeSql } from '../../sql/summary';
+import {
+  ATTR_DB_COLLECTION_NAME,
+  ATTR_DB_OPERATION_NAME,
+  ATTR_DB_QUERY_SUMMARY,
+  ATTR_DB_QUERY_TEXT,
+  ATTR_DB_RETURNED_ROWS,
+} from '../../semconv';
 
 const CACHE_MAX_ENTRIES = 512;
 const CACHE_MAX_KEY_LENGTH = 4096;
 
 export interface SqlCaptureSettings {
-  dialect: SqlDialect;
+  dialect: Exclude<SqlDialect, 'generic'>;
   /** Replace literals with `?` (the default; off only when the user opts in to raw statements). */
   maskLiterals: boolean;
-  /** Bound for db.query.text (config.tracing.attributeValueLengthLimit, capped). */
+  /** Bound for db.query.text (InstrumentationContext.statementMaxLength). */
   maxLength: number;
   /** Redaction of `key=value` shapes, applied to unmasked statements. */
   redactor?: Redactor;
@@ -42,13 +39,6 @@ export interface SqlStatementInfo {
   queryText: string;
   operation: string;
   table?: string;
-}
-
-/** The bound to use for captured statements given the configured attribute length limit. */
-export function statementMaxLength(attributeValueLengthLimit: number): number {
-  return Number.isFinite(attributeValueLengthLimit) && attributeValueLengthLimit > 0
-    ? Math.min(attributeValueLengthLimit, DEFAULT_STATEMENT_MAX_LENGTH)
-    : DEFAULT_STATEMENT_MAX_LENGTH;
 }
 
 export class SqlStatementDescriber {
@@ -86,7 +76,7 @@ export class SqlStatementDescriber {
         queryText = redactor && redactor.bodyEnabled ? redactSqlLiterals(bounded, dialect, redactor) : bounded;
       }
       // The summary is read from the masked text: no literal can reach the element name.
-      const summary = summarizeSql(maskLiterals ? queryText : maskSql(statement, dialect, 4096));
+      const summary = summarizeSql(maskLiterals ? queryText : maskSql(statement, dialect, 4096), dialect);
       return summary.table === undefined
         ? { queryText, operation: summary.operation }
         : { queryText, operation: summary.operation, table: summary.table };
@@ -134,15 +124,9 @@ export function redactSqlLiterals(sql: string, dialect: SqlDialect, redactor: Re
   return out;
 }
 
-export const ATTR_DB_QUERY_TEXT = 'db.query.text';
-export const ATTR_DB_OPERATION_NAME = 'db.operation.name';
-export const ATTR_DB_COLLECTION_NAME = 'db.collection.name';
-export const ATTR_DB_QUERY_SUMMARY = 'db.query.summary';
-export const ATTR_DB_RETURNED_ROWS = 'db.response.returned_rows';
-
 /** Sets the statement, its operation, its table and the summary (`SELECT orders`) on `span`. */
-export function setSqlStatementAttributes(span: Span, info: SqlStatementInfo): void {
-  span.setAttribute(ATTR_DB_QUERY_TEXT, info.queryText);
+export function setSqlStatementAttributes(span: Span, info: SqlStatementInfo, withQueryText = true): void {
+  if (withQueryText) span.setAttribute(ATTR_DB_QUERY_TEXT, info.queryText);
   span.setAttribute(ATTR_DB_OPERATION_NAME, info.operation);
   if (info.table !== undefined) {
     span.setAttribute(ATTR_DB_COLLECTION_NAME, info.table);
@@ -161,10 +145,10 @@ export function returnedRows(result: unknown): number | undefined {
   if (Array.isArray(result)) {
     if (result.length === 0) return 0;
     // mysql2 multi-statement: an array of per-statement results; pg multi-statement: same.
-    const first = result[0];
+    const first: unknown = result[0];
     if (Array.isArray(first) || isPgResult(first) || isMysqlHeader(first)) {
       let total: number | undefined;
-      for (const part of result) {
+      for (const part of result as unknown[]) {
         const n = returnedRows(part);
         if (n !== undefined) total = (total ?? 0) + n;
       }
@@ -190,170 +174,4 @@ function isMysqlHeader(value: unknown): boolean {
 export function setReturnedRows(span: Span, result: unknown): void {
   const rows = returnedRows(result);
   if (rows !== undefined) span.setAttribute(ATTR_DB_RETURNED_ROWS, rows);
-}
-
-/** The ck-route of the active request (`1-<key>-<flags>`), or undefined outside any request. */
-export function activeRoute(): string | undefined {
-  return outgoingRoute(context.active());
-}
-
-/** Our marker on a patched method; its value is the method we wrapped. */
-const CK_ORIGINAL = Symbol.for('ck-agent.sql-driver-patch.original');
-
-type AnyFunction = (this: unknown, ...args: unknown[]) => unknown;
-
-/**
- * Wraps `proto[method]` with `wrap(original)` unless ours is already there. Not shimmer-marked on
- * purpose: upstream's isWrapped() must see its own wrapper, never ours (chainPatch removes ours
- * before upstream re-patches).
- */
-export function installQueryPatch(proto: Record<string, unknown>, method: string, wrap: (original: AnyFunction) => AnyFunction): void {
-  const current = proto[method] as AnyFunction & { [CK_ORIGINAL]?: AnyFunction };
-  if (typeof current !== 'function' || current[CK_ORIGINAL]) return;
-  const wrapped = wrap(current) as AnyFunction & { [CK_ORIGINAL]?: AnyFunction };
-  wrapped[CK_ORIGINAL] = current;
-  Object.defineProperty(proto, method, { value: wrapped, writable: true, configurable: true, enumerable: false });
-}
-
-/** Restores what installQueryPatch wrapped, if ours is the outermost function. */
-export function removeQueryPatch(proto: Record<string, unknown>, method: string): void {
-  const current = proto[method] as (AnyFunction & { [CK_ORIGINAL]?: AnyFunction }) | undefined;
-  const original = current?.[CK_ORIGINAL];
-  if (typeof original === 'function') {
-    Object.defineProperty(proto, method, { value: original, writable: true, configurable: true, enumerable: false });
-  }
-}
-
-/** Returned by the comment functions when the statement was left as it was. */
-export const UNCHANGED: unique symbol = Symbol('ck-agent.sql-unchanged');
-
-/** True for `{...}` literals (not class instances, whose identity and prototype must be kept). */
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (value === null || typeof value !== 'object') return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
-
-/**
- * The first argument of pg `client.query` with the ck_route comment, or UNCHANGED: strings, and
- * plain `{ text }` configs without a prepared-statement `name` (copied, never mutated).
- * Submittables (cursors, streams) and named statements are left alone.
- */
-export function commentPgQueryArg(arg: unknown, route: string): unknown {
-  if (typeof arg === 'string') {
-    const text = appendRouteComment(arg, route, 'postgresql');
-    return text === arg ? UNCHANGED : text;
-  }
-  if (!isPlainObject(arg) || typeof arg.text !== 'string') return UNCHANGED;
-  if (arg.name !== undefined || typeof arg.submit === 'function') return UNCHANGED;
-  const text = appendRouteComment(arg.text, route, 'postgresql');
-  return text === arg.text ? UNCHANGED : { ...arg, text };
-}
-
-/**
- * The first argument of mysql2 `connection.query` with the ck_route comment, or UNCHANGED:
- * strings; plain `{ sql }` options (copied); mysql2's own Query command objects, which the pool
- * creates per call (their `sql` is updated in place, as nothing else holds them).
- */
-export function commentMysqlQueryArg(arg: unknown, route: string): unknown {
-  if (typeof arg === 'string') {
-    const sql = appendRouteComment(arg, route, 'mysql');
-    return sql === arg ? UNCHANGED : sql;
-  }
-  if (arg === null || typeof arg !== 'object') return UNCHANGED;
-  const query = arg as { sql?: unknown; constructor?: { name?: string } };
-  if (typeof query.sql !== 'string') return UNCHANGED;
-  const sql = appendRouteComment(query.sql, route, 'mysql');
-  if (sql === query.sql) return UNCHANGED;
-  if (isPlainObject(arg)) return { ...arg, sql };
-  if (query.constructor?.name === 'Query') {
-    query.sql = sql;
-    return arg;
-  }
-  return UNCHANGED;
-}
-
-/** Settings the query patch reads on every call (mutable so disable() can switch it off). */
-export interface RouteCommentSwitch {
-  enabled: boolean;
-}
-
-/** Error fields a driver may fill with (an excerpt of) the statement text. */
-const STATEMENT_ERROR_FIELDS = ['message', 'sqlMessage', 'sql'] as const;
-
-/**
- * Removes our comment from an error the driver built from the commented statement (MySQL quotes
- * the statement in syntax errors, mysql2 attaches it as `err.sql`), so the app sees the error it
- * would see without the agent.
- */
-export function scrubRouteComment(err: unknown): void {
-  if (err === null || typeof err !== 'object') return;
-  const fields = err as Record<string, unknown>;
-  for (const key of STATEMENT_ERROR_FIELDS) {
-    const value = fields[key];
-    if (typeof value === 'string' && value.includes('ck_route=')) {
-      try {
-        fields[key] = removeRouteComments(value);
-      } catch {
-        // A read-only field stays as it is.
-      }
-    }
-  }
-}
-
-type NodeCallback = (this: unknown, err: unknown, ...rest: unknown[]) => unknown;
-
-function scrubbingCallback(callback: NodeCallback): NodeCallback {
-  return function ckScrubbedCallback(this: unknown, err: unknown) {
-    if (err) scrubRouteComment(err);
-    // eslint-disable-next-line prefer-rest-params
-    return callback.apply(this, arguments as unknown as [unknown, ...unknown[]]);
-  };
-}
-
-/**
- * When a comment was added, errors reaching the app's callback (the last argument, or a mysql2
- * Query command's `onResult`) are scrubbed of it. Only then: calls without a comment are not
- * touched at all.
- */
-function scrubErrorsOf(args: unknown[]): void {
-  const last = args.length - 1;
-  if (typeof args[last] === 'function') {
-    args[last] = scrubbingCallback(args[last] as NodeCallback);
-    return;
-  }
-  const query = args[0] as { onResult?: unknown } | undefined;
-  if (query && typeof query === 'object' && typeof query.onResult === 'function') {
-    query.onResult = scrubbingCallback(query.onResult as NodeCallback);
-  }
-}
-
-/**
- * A driver `query` wrapper adding the ck_route comment to its first argument. One shared
- * function per (driver, switch): no per-call closure unless a comment was actually added.
- */
-export function routeCommentWrapper(
-  commentArg: (arg: unknown, route: string) => unknown,
-  control: RouteCommentSwitch
-): (original: AnyFunction) => AnyFunction {
-  return (original) =>
-    function ckRouteCommentQuery(this: unknown) {
-      // eslint-disable-next-line prefer-rest-params
-      const args = arguments as unknown as unknown[];
-      if (control.enabled && args.length > 0) {
-        const route = activeRoute();
-        if (route !== undefined) {
-          try {
-            const commented = commentArg(args[0], route);
-            if (commented !== UNCHANGED) {
-              args[0] = commented;
-              scrubErrorsOf(args);
-            }
-          } catch {
-            // Never alter the call when our rules fail: the statement goes as the app wrote it.
-          }
-        }
-      }
-      return original.apply(this, args);
-    };
 }

@@ -1,7 +1,7 @@
 /**
  * CKExpressInstrumentation: spans per request (middleware skipped by default, configurable),
  * the route match updating the path key before the handler (nested routers too), user hooks
- * chained, enable → disable → enable. Express 4 (`express`) and 5 (`express5`).
+ * chained, enable → disable → enable. Express 4 (`express`) and 5 (fixtures/express5).
  */
 import test from 'ava';
 import * as fs from 'fs';
@@ -27,7 +27,7 @@ type ExpressFactory = typeof import('express');
 /* eslint-disable @typescript-eslint/no-require-imports */
 const versions: Record<string, ExpressFactory> = {
   express: require('express') as ExpressFactory,
-  express5: require('express5') as ExpressFactory,
+  express5: require('ck-fixture-express5') as ExpressFactory,
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 

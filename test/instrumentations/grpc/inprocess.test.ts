@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { SpanKind, context, trace } from '@opentelemetry/api';
 import { init } from '../../../src/agent';
 import { FLAG_FORCE_CAPTURE, getPathKey, httpServiceElement } from '../../../src/graph';
-import { enterService, spanPathState } from '../../../src/graph/entry';
+import { adoptIncomingRoute, pathStateOf } from '../../../src/graph';
 import { CKGrpcInstrumentation } from '../../../src/instrumentations/grpc';
 import type { SpanLine } from '../../../fixtures/grpc/harness';
 import { PROTO_PATH, loadService, startServer, type Grpc, type RunningServer } from '../../../fixtures/grpc/service';
@@ -72,8 +72,8 @@ function unary(c: AnyClient, request: object, metadata: import('@grpc/grpc-js').
 /** Runs fn inside a CK SERVER span with an HTTP entry element (an incoming request). */
 async function inRequest<T>(fn: () => Promise<T>, flags = 0): Promise<{ result: T; key: string }> {
   const tracer = agent.tracerProvider.getTracer('grpc-inprocess-request');
-  const span = tracer.startSpan('GET /front', { kind: SpanKind.SERVER, attributes: { 'http.request.method': 'GET' } });
-  enterService(span, httpServiceElement('GET', '/front'), flags ? `1-${'0'.repeat(15)}1-0${flags}` : undefined, () => undefined);
+  const span = tracer.startSpan('GET /front', { kind: SpanKind.SERVER, attributes: { 'http.request.method': 'GET', 'http.route': '/front' } });
+  adoptIncomingRoute(span, flags ? `1-${'0'.repeat(15)}1-0${flags}` : undefined, () => undefined);
   const ctx = trace.setSpan(context.active(), span);
   try {
     return { result: await context.with(ctx, fn), key: getPathKey(ctx) as string };
@@ -273,7 +273,7 @@ test.serial('span path state: the server span of a call is an entry with the GRP
   const probe = new grpc.Server();
   probe.addService(service, {
     Unary(_call: unknown, callback: (e: null, v: object) => void) {
-      entry = spanPathState(trace.getSpan(context.active()))?.entry;
+      entry = pathStateOf(trace.getSpan(context.active()))?.entry;
       callback(null, { text: 'probe' });
     },
   });
