@@ -13,7 +13,8 @@
  * - a final `;` keeps its place: the comment goes before it (`SELECT 1 /*...*\/;`);
  * - the route value is validated against the ck-route format, so nothing else can be injected.
  */
-import { sqlShape, type SqlDialect } from './lexer';
+import type { SqlDialect } from './lexer';
+import { sqlShape } from './segments';
 
 export const CK_ROUTE_COMMENT_KEY = 'ck_route';
 

@@ -5,7 +5,7 @@
  * literals (and our ck_route comment) first.
  */
 import type { Span, SpanStatus } from '@opentelemetry/api';
-import { maskSql } from '../../sql/lexer';
+import { maskSql } from '../../sql/segments';
 import { removeRouteComments } from '../../sql/route-comment';
 
 export function maskStatusMessages(span: Span): void {

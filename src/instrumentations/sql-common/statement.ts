@@ -10,7 +10,8 @@
  */
 import type { Span } from '@opentelemetry/api';
 import type { Redactor } from '../../capture/redaction';
-import { maskSql, scanSql, type SqlDialect } from '../../sql/lexer';
+import type { SqlDialect } from '../../sql/lexer';
+import { maskSql, scanSql } from '../../sql/segments';
 import { stripRouteComment } from '../../sql/route-comment';
 import { summarizeSql } from '../../sql/summary';
 import {
