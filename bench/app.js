@@ -28,16 +28,16 @@ function createApp({ upstream } = {}) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   const forward = (method, path, body, res) => {
     const headers = body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {};
-    const req = http.request(
-      { host: target.hostname, port: target.port, method, path, headers, agent },
-      (up) => {
-        const chunks = [];
-        up.on('data', (c) => chunks.push(c));
-        up.on('end', () => {
-          res.status(up.statusCode || 502).type('application/json').send(Buffer.concat(chunks));
-        });
-      }
-    );
+    const req = http.request({ host: target.hostname, port: target.port, method, path, headers, agent }, (up) => {
+      const chunks = [];
+      up.on('data', (c) => chunks.push(c));
+      up.on('end', () => {
+        res
+          .status(up.statusCode || 502)
+          .type('application/json')
+          .send(Buffer.concat(chunks));
+      });
+    });
     req.on('error', () => {
       if (!res.headersSent) res.status(502).end();
     });

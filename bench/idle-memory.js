@@ -68,9 +68,12 @@ async function main() {
   }
   if (scenarios.includes('bare')) {
     for (const scenario of scenarios.filter((s) => s !== 'bare')) {
-      const delta = (key) => median(results[scenario].map((r) => r.afterRequests[key])) - median(results.bare.map((r) => r.afterRequests[key]));
+      const delta = (key) =>
+        median(results[scenario].map((r) => r.afterRequests[key])) - median(results.bare.map((r) => r.afterRequests[key]));
       console.log('');
-      console.log(`${scenario} over bare (after requests, GC): RSS +${mb(delta('rss'))} MB, heap used +${mb(delta('heapUsed'))} MB, modules +${delta('modules')}`);
+      console.log(
+        `${scenario} over bare (after requests, GC): RSS +${mb(delta('rss'))} MB, heap used +${mb(delta('heapUsed'))} MB, modules +${delta('modules')}`
+      );
     }
   }
   if (process.argv.includes('--modules')) {
@@ -156,7 +159,11 @@ async function child(scenario) {
     const m = file.match(/node_modules\/((?:@[^/]+\/)?[^/]+)\//g);
     if (!m) continue;
     const pkg = m[m.length - 1].slice('node_modules/'.length, -1);
-    if (/^(@opentelemetry|@grpc|protobufjs|@protobufjs|hdr-histogram-js|pako|@assemblyscript|yaml|import-in-the-middle|require-in-the-middle)/.test(pkg)) {
+    if (
+      /^(@opentelemetry|@grpc|protobufjs|@protobufjs|hdr-histogram-js|pako|@assemblyscript|yaml|import-in-the-middle|require-in-the-middle)/.test(
+        pkg
+      )
+    ) {
       packages[pkg] = (packages[pkg] || 0) + 1;
     }
   }

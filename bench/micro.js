@@ -119,7 +119,9 @@ function definitions() {
   add('tracer: SDK tracer + BatchSpanProcessor (no-op exporter)', [], () => {
     const { BasicTracerProvider, BatchSpanProcessor } = require('@opentelemetry/sdk-trace-base');
     const exporter = { export: (_spans, cb) => cb({ code: 0 }), shutdown: async () => {}, forceFlush: async () => {} };
-    const provider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(exporter, { maxQueueSize: 65536, maxExportBatchSize: 512 })] });
+    const provider = new BasicTracerProvider({
+      spanProcessors: [new BatchSpanProcessor(exporter, { maxQueueSize: 65536, maxExportBatchSize: 512 })],
+    });
     const tracer = provider.getTracer('@opentelemetry/instrumentation-http', '0.223.0');
     return () => {
       for (let i = 0; i < INNER; i++) {
@@ -133,7 +135,12 @@ function definitions() {
   // --- metrics ---------------------------------------------------------------------------------
   add('hdr-histogram-js recordValue (reference)', [], () => {
     const hdr = require('hdr-histogram-js');
-    const h = hdr.build({ useWebAssembly: false, lowestDiscernibleValue: 1, highestTrackableValue: 3.6e9, numberOfSignificantValueDigits: 2 });
+    const h = hdr.build({
+      useWebAssembly: false,
+      lowestDiscernibleValue: 1,
+      highestTrackableValue: 3.6e9,
+      numberOfSignificantValueDigits: 2,
+    });
     return () => {
       for (let i = 0; i < INNER; i++) h.recordValue(800 + (i & 255));
     };
@@ -284,7 +291,9 @@ async function runMicro({ quick = QUICK } = {}) {
   for (const def of definitions()) {
     const missing = def.needs.filter((n) => !mods[n] || mods[n].__error);
     if (missing.length) {
-      const why = missing.map((n) => (mods[n] && mods[n].__error ? `${MODULES[n]}: ${mods[n].__error.message.split('\n')[0]}` : `${MODULES[n]} not built`));
+      const why = missing.map((n) =>
+        mods[n] && mods[n].__error ? `${MODULES[n]}: ${mods[n].__error.message.split('\n')[0]}` : `${MODULES[n]} not built`
+      );
       skipped.push({ name: def.name, reason: why.join('; ') });
       continue;
     }
@@ -318,7 +327,12 @@ async function runMicro({ quick = QUICK } = {}) {
       continue;
     }
     const nsPerOp = Math.min(...t.passes);
-    const row = { name: t.def.name, nsPerOp: round(nsPerOp, 1), opsPerSec: Math.round(1e9 / nsPerOp), passesNs: t.passes.map((x) => round(x, 1)) };
+    const row = {
+      name: t.def.name,
+      nsPerOp: round(nsPerOp, 1),
+      opsPerSec: Math.round(1e9 / nsPerOp),
+      passesNs: t.passes.map((x) => round(x, 1)),
+    };
     if (t.def.bytes) row.mbPerSec = round(t.def.bytes / 2 ** 20 / (nsPerOp / 1e9), 1);
     results.push(row);
   }

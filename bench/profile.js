@@ -65,7 +65,13 @@ function analyze(profile) {
     }
     // V8 pseudo-frames: (garbage collector), (program); other url-less frames are natives.
     const loc = cf.url ? where(cf.url) : /^\(.*\)$/.test(cf.functionName) ? `(v8) ${cf.functionName}` : '(native)';
-    bump(byFunction, cf.url ? `${loc}:${cf.functionName || '(anonymous)'}:${cf.lineNumber + 1}` : `${loc}${loc === '(native)' ? ' ' + cf.functionName : ''}`, us);
+    bump(
+      byFunction,
+      cf.url
+        ? `${loc}:${cf.functionName || '(anonymous)'}:${cf.lineNumber + 1}`
+        : `${loc}${loc === '(native)' ? ' ' + cf.functionName : ''}`,
+      us
+    );
     bump(byFile, loc, us);
     bump(byPackage, packageOf(loc), us);
   }
@@ -74,7 +80,13 @@ function analyze(profile) {
     [...map.entries()]
       .sort((a, b) => b[1] - a[1])
       .map(([name, us]) => ({ name, selfPct: Math.round((us / total) * 1000) / 10, selfMs: Math.round(us / 1000) }));
-  return { totalMs: Math.round(total / 1000), idleMs: Math.round(idle / 1000), byFunction: rank(byFunction), byFile: rank(byFile), byPackage: rank(byPackage) };
+  return {
+    totalMs: Math.round(total / 1000),
+    idleMs: Math.round(idle / 1000),
+    byFunction: rank(byFunction),
+    byFile: rank(byFile),
+    byPackage: rank(byPackage),
+  };
 }
 
 /** Profiles one scenario (name, optional -2hop suffix); returns { analysis, requests, file }. */
@@ -114,7 +126,9 @@ async function profileScenario(scenarioArg, dir) {
     const w = await closedLoop({ url, seconds: Math.min(5, seconds) });
     const r = await closedLoop({ url, seconds });
     requests = w.requests + r.requests + 2;
-    console.log(`${scenarioArg}: ${r.reqPerSec.toFixed(0)} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms (profile includes start-up and warm-up)`);
+    console.log(
+      `${scenarioArg}: ${r.reqPerSec.toFixed(0)} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms (profile includes start-up and warm-up)`
+    );
   } finally {
     if (server) await server.stop(15000);
     if (service) await service.stop();
@@ -126,7 +140,18 @@ async function profileScenario(scenarioArg, dir) {
   const summary = path.join(dir, name.replace(/\.cpuprofile$/, '.top.json'));
   fs.writeFileSync(
     summary,
-    JSON.stringify({ scenario: scenarioArg, seconds, requests, ...analysis, byFunction: analysis.byFunction.slice(0, 60), byFile: analysis.byFile.slice(0, 40) }, null, 2)
+    JSON.stringify(
+      {
+        scenario: scenarioArg,
+        seconds,
+        requests,
+        ...analysis,
+        byFunction: analysis.byFunction.slice(0, 60),
+        byFile: analysis.byFile.slice(0, 40),
+      },
+      null,
+      2
+    )
   );
   return { analysis, requests, file, summary };
 }
@@ -141,7 +166,8 @@ function printDelta(title, base, target, n) {
   const rows = [...keys].map((k) => [k, base.get(k) || 0, target.get(k) || 0]).sort((x, y) => y[2] - y[1] - (x[2] - x[1]));
   console.log(`\n${title}`);
   console.log(`${'baseline'.padStart(9)} ${'target'.padStart(8)} ${'delta'.padStart(8)}  (us per request)`);
-  for (const [k, b, t] of rows.slice(0, n)) console.log(`${b.toFixed(1).padStart(9)} ${t.toFixed(1).padStart(8)} ${(t - b).toFixed(1).padStart(8)}  ${k}`);
+  for (const [k, b, t] of rows.slice(0, n))
+    console.log(`${b.toFixed(1).padStart(9)} ${t.toFixed(1).padStart(8)} ${(t - b).toFixed(1).padStart(8)}  ${k}`);
 }
 
 async function main() {
@@ -161,9 +187,16 @@ async function main() {
   print('by package', a.byPackage, 12);
   if (baseline) {
     const b = baseline.analysis;
-    console.log(`\nbaseline ${compareArg.slice(10)}: ${((b.totalMs * 1000) / baseline.requests).toFixed(1)} us busy per request; ${scenarioArg}: ${((a.totalMs * 1000) / requests).toFixed(1)} us`);
+    console.log(
+      `\nbaseline ${compareArg.slice(10)}: ${((b.totalMs * 1000) / baseline.requests).toFixed(1)} us busy per request; ${scenarioArg}: ${((a.totalMs * 1000) / requests).toFixed(1)} us`
+    );
     printDelta('by package, per request', perRequest(b.byPackage, baseline.requests), perRequest(a.byPackage, requests), 15);
-    printDelta(`top ${TOP} functions by added time per request`, perRequest(b.byFunction, baseline.requests), perRequest(a.byFunction, requests), TOP);
+    printDelta(
+      `top ${TOP} functions by added time per request`,
+      perRequest(b.byFunction, baseline.requests),
+      perRequest(a.byFunction, requests),
+      TOP
+    );
   }
   console.log(`\nprofile: ${path.relative(process.cwd(), file)}\nsummary: ${path.relative(process.cwd(), summary)}`);
 }

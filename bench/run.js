@@ -28,7 +28,12 @@ const argv = process.argv.slice(2);
 const QUICK = argv.includes('--quick');
 const opt = (name) => {
   const a = argv.find((x) => x.startsWith(`--${name}=`));
-  return a ? a.slice(name.length + 3).split(',').filter(Boolean) : undefined;
+  return a
+    ? a
+        .slice(name.length + 3)
+        .split(',')
+        .filter(Boolean)
+    : undefined;
 };
 const ONLY = new Set(opt('only') || ['macro', 'latency', 'memory', 'micro', 'grpc']);
 const SCENARIO_FILTER = opt('scenarios');
@@ -230,7 +235,9 @@ async function runLatency(live, out) {
       await sleep(200);
       (acc[s.v.id] ??= { autocannon: [], paced: [] }).autocannon.push(a);
       acc[s.v.id].paced.push(p);
-      log(`50% load ${s.v.id.padEnd(8)} rate ${rate}/s  autocannon p99 ${fmt(a.p99Ms, 2)} ms  paced p99 ${fmt(p.p99Ms, 2)} ms (${fmt(p.reqPerSec)} req/s)`);
+      log(
+        `50% load ${s.v.id.padEnd(8)} rate ${rate}/s  autocannon p99 ${fmt(a.p99Ms, 2)} ms  paced p99 ${fmt(p.p99Ms, 2)} ms (${fmt(p.reqPerSec)} req/s)`
+      );
     }
   }
   const res = { rate, scenarios: {} };
@@ -303,7 +310,13 @@ async function runMemory(sinkUrl, out) {
       label: 'memory ck',
       nodeArgs: ['--expose-gc'],
       timeoutMs: 30000,
-      env: { BENCH_SCENARIO: 'ck', BENCH_ROLE: 'memory', BENCH_SERVICE: 'bench-ck-mem', BENCH_SINK: sinkUrl, BENCH_METRICS_INTERVAL_MS: '2000' },
+      env: {
+        BENCH_SCENARIO: 'ck',
+        BENCH_ROLE: 'memory',
+        BENCH_SERVICE: 'bench-ck-mem',
+        BENCH_SINK: sinkUrl,
+        BENCH_METRICS_INTERVAL_MS: '2000',
+      },
     });
   } catch (err) {
     out.memory = { skipped: String(err.message).split('\n').slice(0, 6).join(' | ') };
@@ -322,7 +335,10 @@ async function runMemory(sinkUrl, out) {
     return s;
   };
   const paths = Array.from({ length: PATHS }, (_, i) => `/catalog/${word(i)}/${word((i * 7) % 997)}`);
-  const routes = Array.from({ length: ROUTES }, (_, i) => `1-${((BigInt(i + 1) * 0x9e3779b97f4a7c15n) & 0xffffffffffffffffn).toString(16).padStart(16, '0')}-00`);
+  const routes = Array.from(
+    { length: ROUTES },
+    (_, i) => `1-${((BigInt(i + 1) * 0x9e3779b97f4a7c15n) & 0xffffffffffffffffn).toString(16).padStart(16, '0')}-00`
+  );
   let n = 0;
   const requests = [
     {
@@ -341,7 +357,13 @@ async function runMemory(sinkUrl, out) {
   const sample = async (gc) => {
     const m = await server.ask({ cmd: 'mem', gc }, 'mem');
     // external includes ArrayBuffers (HDR histograms' typed arrays live there, not in the heap).
-    const s = { t: Math.round((Date.now() - t0) / 100) / 10, rssMB: m.rss / 2 ** 20, heapUsedMB: m.heapUsed / 2 ** 20, externalMB: m.external / 2 ** 20, gc: Boolean(gc) };
+    const s = {
+      t: Math.round((Date.now() - t0) / 100) / 10,
+      rssMB: m.rss / 2 ** 20,
+      heapUsedMB: m.heapUsed / 2 ** 20,
+      externalMB: m.external / 2 ** 20,
+      gc: Boolean(gc),
+    };
     samples.push(s);
     return s;
   };
@@ -391,7 +413,13 @@ async function runMemory(sinkUrl, out) {
     end: pick(end),
     endUnderLoad: lastUnderLoad && pick(lastUnderLoad),
     peakRssMB: peak ? peak / 2 ** 20 : undefined,
-    curve: samples.map((s) => ({ t: s.t, rssMB: round1(s.rssMB), heapUsedMB: round1(s.heapUsedMB), externalMB: round1(s.externalMB), gc: s.gc || undefined })),
+    curve: samples.map((s) => ({
+      t: s.t,
+      rssMB: round1(s.rssMB),
+      heapUsedMB: round1(s.heapUsedMB),
+      externalMB: round1(s.externalMB),
+      gc: s.gc || undefined,
+    })),
   };
   log(
     `memory: ${loadResult.requests} requests; after warm-up (GC) heap ${fmt(warm?.heapUsedMB, 1)} MB rss ${fmt(warm?.rssMB, 1)} MB; end (GC) heap ${fmt(end.heapUsedMB, 1)} MB rss ${fmt(end.rssMB, 1)} MB`
@@ -483,7 +511,9 @@ async function main() {
     await stopAll(cleanup);
     await sink.stop();
   }
-  out.machine.loadAverageEnd = require('node:os').loadavg().map((x) => Math.round(x * 100) / 100);
+  out.machine.loadAverageEnd = require('node:os')
+    .loadavg()
+    .map((x) => Math.round(x * 100) / 100);
   out.targets = evaluateTargets(out);
   out.durationSec = Math.round((Date.now() - T0) / 1000);
 
@@ -495,7 +525,8 @@ async function main() {
   const file = path.join(resultsDir, `${out.date.slice(0, 10)}-${out.mode}${partial ? '-partial' : ''}.json`);
   fs.writeFileSync(file, JSON.stringify(out, null, 2) + '\n');
   console.log('\n' + renderConsole(out));
-  if (!partial && !argv.includes('--no-readme')) updateReadme(path.join(BENCH_DIR, 'README.md'), renderMarkdown(out, path.relative(BENCH_DIR, file)));
+  if (!partial && !argv.includes('--no-readme'))
+    updateReadme(path.join(BENCH_DIR, 'README.md'), renderMarkdown(out, path.relative(BENCH_DIR, file)));
   log(`results: ${path.relative(process.cwd(), file)} (${out.durationSec} s)`);
 }
 

@@ -45,7 +45,14 @@ process.on('message', (msg) => {
   if (msg.cmd === 'mem') {
     if (msg.gc && typeof global.gc === 'function') global.gc();
     const m = process.memoryUsage();
-    process.send({ type: 'mem', rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers });
+    process.send({
+      type: 'mem',
+      rss: m.rss,
+      heapUsed: m.heapUsed,
+      heapTotal: m.heapTotal,
+      external: m.external,
+      arrayBuffers: m.arrayBuffers,
+    });
   } else if (msg.cmd === 'stop') {
     const timer = setTimeout(() => process.exit(0), 3000);
     Promise.resolve(agent.shutdown())

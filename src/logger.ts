@@ -26,7 +26,10 @@ export class Logger {
   private rank: number;
   private readonly seen = new Set<string>();
 
-  constructor(level: LogLevel = 'warn', private sink: LogSink = stderrSink) {
+  constructor(
+    level: LogLevel = 'warn',
+    private sink: LogSink = stderrSink
+  ) {
     this.rank = LEVEL_RANK[level] ?? LEVEL_RANK.warn;
   }
 

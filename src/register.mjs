@@ -8,6 +8,8 @@ const require = createRequire(import.meta.url);
 try {
   register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
 } catch (err) {
-  process.stderr.write(`[ck-agent] warn: ESM loader hook not registered (${err && err.message}); ES module imports will not be instrumented\n`);
+  process.stderr.write(
+    `[ck-agent] warn: ESM loader hook not registered (${err && err.message}); ES module imports will not be instrumented\n`
+  );
 }
 require('./register.js');

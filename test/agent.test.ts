@@ -21,7 +21,14 @@ const agent = init({
 });
 
 test.serial('init is idempotent and warns when options differ', (t) => {
-  t.is(init({ serviceName: 'agent-test', resourceAttributes: { 'deployment.environment.name': 'test' }, reporting: { metricReporterType: 'NONE' } }), agent);
+  t.is(
+    init({
+      serviceName: 'agent-test',
+      resourceAttributes: { 'deployment.environment.name': 'test' },
+      reporting: { metricReporterType: 'NONE' },
+    }),
+    agent
+  );
   t.is(warnings.length, 0);
   t.is(init({ serviceName: 'other' }), agent);
   t.is(warnings.filter((w) => w.includes('different options')).length, 1);

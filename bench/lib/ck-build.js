@@ -6,9 +6,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 
-const BUILD_DIR = process.env.CK_BENCH_BUILD
-  ? path.resolve(process.env.CK_BENCH_BUILD)
-  : path.join(__dirname, '..', '..', 'build');
+const BUILD_DIR = process.env.CK_BENCH_BUILD ? path.resolve(process.env.CK_BENCH_BUILD) : path.join(__dirname, '..', '..', 'build');
 
 /** Absolute path of a compiled module, e.g. buildPath('src/trace/index.js'). */
 function buildPath(rel) {

@@ -68,7 +68,10 @@ async function runGrpc({ quick, sinkUrl, out, log, measured, cleanRounds, median
     }
   } catch (err) {
     // A failed call ends the section, not the run: what was measured so far is kept.
-    res.error = String(err.message || err).split('\n').slice(0, 6).join(' | ');
+    res.error = String(err.message || err)
+      .split('\n')
+      .slice(0, 6)
+      .join(' | ');
     log(`grpc section stopped: ${res.error}`);
   } finally {
     await Promise.all(live.map((s) => s.procs[0].stop().catch(() => {})));

@@ -158,9 +158,11 @@ async function sanityCheck(baseUrl) {
       req.end(body);
     });
   const echo = await call('POST', '/echo', BODY);
-  if (echo.status !== 200 || echo.body !== BODY) throw new Error(`POST /echo answered ${echo.status} (${echo.body.length} bytes, expected the 1 KB echo)`);
+  if (echo.status !== 200 || echo.body !== BODY)
+    throw new Error(`POST /echo answered ${echo.status} (${echo.body.length} bytes, expected the 1 KB echo)`);
   const user = await call('GET', '/users/17');
-  if (user.status !== 200 || JSON.parse(user.body).id !== '17') throw new Error(`GET /users/17 answered ${user.status}: ${user.body.slice(0, 100)}`);
+  if (user.status !== 200 || JSON.parse(user.body).id !== '17')
+    throw new Error(`GET /users/17 answered ${user.status}: ${user.body.slice(0, 100)}`);
 }
 
 module.exports = { closedLoop, paced, sanityCheck, requestMix, BODY };

@@ -175,8 +175,22 @@ function machine() {
     os: `${os.type()} ${os.release()} ${os.arch()}`,
     node: process.version,
     loadAverage: os.loadavg().map((x) => Math.round(x * 100) / 100),
-    pinning: PINNING ? `server on CPU ${SERVER_CPU}, load generator + sink on CPU ${LOAD_CPU} (taskset)` : `none (${tasksetPath ? 'fewer than 2 cores' : 'taskset not found'})`,
+    pinning: PINNING
+      ? `server on CPU ${SERVER_CPU}, load generator + sink on CPU ${LOAD_CPU} (taskset)`
+      : `none (${tasksetPath ? 'fewer than 2 cores' : 'taskset not found'})`,
   };
 }
 
-module.exports = { startNode, peakRss, currentRss, machine, cpuSample, foreignCores, pinSelfToLoadCore, PINNING, SERVER_CPU, LOAD_CPU, CORES };
+module.exports = {
+  startNode,
+  peakRss,
+  currentRss,
+  machine,
+  cpuSample,
+  foreignCores,
+  pinSelfToLoadCore,
+  PINNING,
+  SERVER_CPU,
+  LOAD_CPU,
+  CORES,
+};

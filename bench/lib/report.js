@@ -25,19 +25,58 @@ function evaluateTargets(out) {
     const disturbed = disturbance !== undefined && disturbance > DISTURBED;
     t.push({
       name,
-      figure: value === undefined ? 'not measured' : figure(value) + (disturbed ? ` [disturbed: ${f(disturbance, 2)} cores used by other processes]` : ''),
+      figure:
+        value === undefined
+          ? 'not measured'
+          : figure(value) + (disturbed ? ` [disturbed: ${f(disturbance, 2)} cores used by other processes]` : ''),
       met: value === undefined || disturbed ? undefined : cmp(value),
       disturbed: disturbed || undefined,
     });
   };
-  const foreign = (...ids) => Math.max(0, ...ids.map((id) => (ok(id) ? m[id].foreignCoresUsedRounds ?? 0 : 0)));
+  const foreign = (...ids) => Math.max(0, ...ids.map((id) => (ok(id) ? (m[id].foreignCoresUsedRounds ?? 0) : 0)));
 
-  push('ck >= 0.85x bare req/s', ratio('ck', 'bare'), (v) => v >= 0.85, (v) => `${f(v, 2)}x`, foreign('ck', 'bare'));
-  push('ck-full >= 0.70x bare req/s', ratio('ck-full', 'bare'), (v) => v >= 0.7, (v) => `${f(v, 2)}x`, foreign('ck-full', 'bare'));
-  push('ck >= 2x otel req/s', ratio('ck', 'otel'), (v) => v >= 2, (v) => `${f(v, 2)}x`, foreign('ck', 'otel'));
-  push('ck-full >= 2x otel req/s', ratio('ck-full', 'otel'), (v) => v >= 2, (v) => `${f(v, 2)}x`, foreign('ck-full', 'otel'));
-  push('ck >= 3x hypertrace req/s', ratio('ck', 'hypertrace'), (v) => v >= 3, (v) => `${f(v, 2)}x`, foreign('ck', 'hypertrace'));
-  push('ck-full >= 3x hypertrace req/s', ratio('ck-full', 'hypertrace'), (v) => v >= 3, (v) => `${f(v, 2)}x`, foreign('ck-full', 'hypertrace'));
+  push(
+    'ck >= 0.85x bare req/s',
+    ratio('ck', 'bare'),
+    (v) => v >= 0.85,
+    (v) => `${f(v, 2)}x`,
+    foreign('ck', 'bare')
+  );
+  push(
+    'ck-full >= 0.70x bare req/s',
+    ratio('ck-full', 'bare'),
+    (v) => v >= 0.7,
+    (v) => `${f(v, 2)}x`,
+    foreign('ck-full', 'bare')
+  );
+  push(
+    'ck >= 2x otel req/s',
+    ratio('ck', 'otel'),
+    (v) => v >= 2,
+    (v) => `${f(v, 2)}x`,
+    foreign('ck', 'otel')
+  );
+  push(
+    'ck-full >= 2x otel req/s',
+    ratio('ck-full', 'otel'),
+    (v) => v >= 2,
+    (v) => `${f(v, 2)}x`,
+    foreign('ck-full', 'otel')
+  );
+  push(
+    'ck >= 3x hypertrace req/s',
+    ratio('ck', 'hypertrace'),
+    (v) => v >= 3,
+    (v) => `${f(v, 2)}x`,
+    foreign('ck', 'hypertrace')
+  );
+  push(
+    'ck-full >= 3x hypertrace req/s',
+    ratio('ck-full', 'hypertrace'),
+    (v) => v >= 3,
+    (v) => `${f(v, 2)}x`,
+    foreign('ck-full', 'hypertrace')
+  );
 
   const lat = out.latencyAtHalfLoad && out.latencyAtHalfLoad.scenarios;
   for (const kind of ['autocannon', 'paced']) {
@@ -46,12 +85,18 @@ function evaluateTargets(out) {
       `p99 added by ck <= 1 ms at 50 % load (${kind === 'autocannon' ? 'autocannon overallRate' : 'paced open-loop'})`,
       added,
       (v) => v <= 1,
-      (v) => `${f(v, 2)} ms (bare ${f(lat.bare[kind].p99Ms, 2)} -> ck ${f(lat.ck[kind].p99Ms, 2)} ms at ${out.latencyAtHalfLoad.rate} req/s)`,
+      (v) =>
+        `${f(v, 2)} ms (bare ${f(lat.bare[kind].p99Ms, 2)} -> ck ${f(lat.ck[kind].p99Ms, 2)} ms at ${out.latencyAtHalfLoad.rate} req/s)`,
       lat && lat.ck && lat.bare ? Math.max(lat.ck[kind].foreignCores ?? 0, lat.bare[kind].foreignCores ?? 0) : undefined
     );
   }
   for (const id of ['ck', 'ck-full']) {
-    push(`RSS over bare <= 40 MB under load (${id})`, ok(id) && ok('bare') ? m[id].rssOverBareMB : undefined, (v) => v <= 40, (v) => `${f(v, 1)} MB (peak ${f(m[id].peakRssMB, 1)} vs ${f(m.bare.peakRssMB, 1)} MB)`);
+    push(
+      `RSS over bare <= 40 MB under load (${id})`,
+      ok(id) && ok('bare') ? m[id].rssOverBareMB : undefined,
+      (v) => v <= 40,
+      (v) => `${f(v, 1)} MB (peak ${f(m[id].peakRssMB, 1)} vs ${f(m.bare.peakRssMB, 1)} MB)`
+    );
   }
   const mem = out.memory && !out.memory.skipped ? out.memory : undefined;
   // Flat = heap after a full GC grows <= max(5 MB, 10 %) from warm-up to end, and the medians of
@@ -75,13 +120,24 @@ function evaluateTargets(out) {
   );
   const ck = microNs(out, 'tracer: CKTracer start+end');
   const sdk = microNs(out, 'tracer: SDK tracer start+end');
-  push('CKTracer start+end >= 5x faster than SDK tracer', ck && sdk ? sdk / ck : undefined, (v) => v >= 5, (v) => `${f(v, 1)}x (${f(ck, 0)} vs ${f(sdk, 0)} ns)`);
+  push(
+    'CKTracer start+end >= 5x faster than SDK tracer',
+    ck && sdk ? sdk / ck : undefined,
+    (v) => v >= 5,
+    (v) => `${f(v, 1)}x (${f(ck, 0)} vs ${f(sdk, 0)} ns)`
+  );
   const rec = microNs(out, 'metrics: GraphPathMetrics.record');
-  push('HDR record + path bookkeeping <= 300 ns per span', rec, (v) => v <= 300, (v) => `${f(v, 0)} ns`);
+  push(
+    'HDR record + path bookkeeping <= 300 ns per span',
+    rec,
+    (v) => v <= 300,
+    (v) => `${f(v, 0)} ns`
+  );
   return t;
 }
 
-const status = (met, t) => (met === true ? 'met' : met === false ? 'NOT MET' : t && t.disturbed ? 'not judged (disturbed)' : 'not measured');
+const status = (met, t) =>
+  met === true ? 'met' : met === false ? 'NOT MET' : t && t.disturbed ? 'not judged (disturbed)' : 'not measured';
 
 function macroRows(out) {
   const rows = [];
@@ -119,13 +175,22 @@ function textTable(header, rows) {
 
 function sections(out) {
   const s = [];
-  const macroHeader = ['scenario', 'req/s (median)', 'vs bare', 'paired vs bare', 'p50 ms', 'p99 ms', 'peak RSS MB', 'errors', 'foreign CPU (rounds used)'];
+  const macroHeader = [
+    'scenario',
+    'req/s (median)',
+    'vs bare',
+    'paired vs bare',
+    'p50 ms',
+    'p99 ms',
+    'peak RSS MB',
+    'errors',
+    'foreign CPU (rounds used)',
+  ];
   s.push({
     title: 'Macro (32 connections, saturation; 2-hop ratios are to bare 2-hop)',
     header: macroHeader,
     rows: macroRows(out),
-    note:
-      '"vs bare": median req/s over median bare req/s; "paired": median of per-round ratios. "foreign CPU": median cores used by other processes on the machine during a round; rounds above 0.25 are left out while at least half remain.',
+    note: '"vs bare": median req/s over median bare req/s; "paired": median of per-round ratios. "foreign CPU": median cores used by other processes on the machine during a round; rounds above 0.25 are left out while at least half remain.',
   });
   const skipped = Object.entries(out.macro || {}).filter(([, m]) => m.skipped);
   if (skipped.length) s.push({ title: 'Skipped scenarios', lines: skipped.map(([id, m]) => `${id}: ${m.skipped}`) });
@@ -134,7 +199,15 @@ function sections(out) {
   if (lat && lat.scenarios) {
     const rows = [];
     for (const [id, m] of Object.entries(lat.scenarios)) {
-      rows.push([id, f(m.autocannon.p50Ms, 2), f(m.autocannon.p99Ms, 2), f(m.paced.p50Ms, 2), f(m.paced.p99Ms, 2), f(m.paced.reqPerSec), `${f(m.autocannon.foreignCores, 2)} / ${f(m.paced.foreignCores, 2)}`]);
+      rows.push([
+        id,
+        f(m.autocannon.p50Ms, 2),
+        f(m.autocannon.p99Ms, 2),
+        f(m.paced.p50Ms, 2),
+        f(m.paced.p99Ms, 2),
+        f(m.paced.reqPerSec),
+        `${f(m.autocannon.foreignCores, 2)} / ${f(m.paced.foreignCores, 2)}`,
+      ]);
     }
     s.push({
       title: `Latency at 50 % of bare's saturation throughput (${lat.rate} req/s)`,
@@ -148,13 +221,37 @@ function sections(out) {
       title: `Memory: route-less http + ck-agent, ${mem.distinctPaths} paths x ${mem.distinctRoutes} ck-route parents, ${mem.seconds} s (${mem.requests} requests, ${f(mem.reqPerSec)} req/s)`,
       header: ['point', 't s', 'RSS MB', 'heap used MB', 'external MB'],
       rows: [
-        ['after warm-up (GC)', f(mem.afterWarmup?.t, 0), f(mem.afterWarmup?.rssMB, 1), f(mem.afterWarmup?.heapUsedMB, 1), f(mem.afterWarmup?.externalMB, 1)],
-        ['end under load', f(mem.endUnderLoad?.t, 0), f(mem.endUnderLoad?.rssMB, 1), f(mem.endUnderLoad?.heapUsedMB, 1), f(mem.endUnderLoad?.externalMB, 1)],
+        [
+          'after warm-up (GC)',
+          f(mem.afterWarmup?.t, 0),
+          f(mem.afterWarmup?.rssMB, 1),
+          f(mem.afterWarmup?.heapUsedMB, 1),
+          f(mem.afterWarmup?.externalMB, 1),
+        ],
+        [
+          'end under load',
+          f(mem.endUnderLoad?.t, 0),
+          f(mem.endUnderLoad?.rssMB, 1),
+          f(mem.endUnderLoad?.heapUsedMB, 1),
+          f(mem.endUnderLoad?.externalMB, 1),
+        ],
         ['end (GC)', f(mem.end.t, 0), f(mem.end.rssMB, 1), f(mem.end.heapUsedMB, 1), f(mem.end.externalMB, 1)],
         ['median, 1st half after warm-up', '', f(mem.peaksFirstHalf?.medianRssMB, 1), '', f(mem.peaksFirstHalf?.medianExternalMB, 1)],
         ['median, 2nd half', '', f(mem.peaksSecondHalf?.medianRssMB, 1), '', f(mem.peaksSecondHalf?.medianExternalMB, 1)],
-        ['peaks, 1st half after warm-up', '', f(mem.peaksFirstHalf?.rssMB, 1), f(mem.peaksFirstHalf?.heapUsedMB, 1), f(mem.peaksFirstHalf?.externalMB, 1)],
-        ['peaks, 2nd half', '', f(mem.peaksSecondHalf?.rssMB, 1), f(mem.peaksSecondHalf?.heapUsedMB, 1), f(mem.peaksSecondHalf?.externalMB, 1)],
+        [
+          'peaks, 1st half after warm-up',
+          '',
+          f(mem.peaksFirstHalf?.rssMB, 1),
+          f(mem.peaksFirstHalf?.heapUsedMB, 1),
+          f(mem.peaksFirstHalf?.externalMB, 1),
+        ],
+        [
+          'peaks, 2nd half',
+          '',
+          f(mem.peaksSecondHalf?.rssMB, 1),
+          f(mem.peaksSecondHalf?.heapUsedMB, 1),
+          f(mem.peaksSecondHalf?.externalMB, 1),
+        ],
         ['peak RSS (VmHWM)', '', f(mem.peakRssMB, 1), '', ''],
       ],
     });
@@ -191,21 +288,38 @@ function sections(out) {
     }
     s.push({
       title: `gRPC per call (grpc-js client + server in one process, ${g.plan.rounds} interleaved rounds of ${g.plan.measureSec} s per case and mode)`,
-      header: ['case', 'mode', 'calls/s', 'vs bare', 'CPU µs/call', 'CPU vs bare', 'CPU µs over bare', 'CPU µs over upstream-only', 'foreign CPU (rounds used)'],
+      header: [
+        'case',
+        'mode',
+        'calls/s',
+        'vs bare',
+        'CPU µs/call',
+        'CPU vs bare',
+        'CPU µs over bare',
+        'CPU µs over upstream-only',
+        'foreign CPU (rounds used)',
+      ],
       rows,
-      note:
-        'Modes: bare (no agent); upstream-only (upstream GrpcInstrumentation on the CK tracer, graph path metrics, no ck-agent gRPC patches: the floor); ck (CKGrpcInstrumentation, metrics only, the default); ck-capture (plus OTLP span export, so metadata and message capture run). CPU is user + system time of the process per call, both sides of the call; medians over the rounds.',
+      note: 'Modes: bare (no agent); upstream-only (upstream GrpcInstrumentation on the CK tracer, graph path metrics, no ck-agent gRPC patches: the floor); ck (CKGrpcInstrumentation, metrics only, the default); ck-capture (plus OTLP span export, so metadata and message capture run). CPU is user + system time of the process per call, both sides of the call; medians over the rounds.',
     });
   }
-  const gSkipped = g ? [...Object.entries(g.skipped || {}).map(([mode, why]) => `${mode}: ${why}`), ...(g.error ? [`stopped: ${g.error}`] : [])] : [];
+  const gSkipped = g
+    ? [...Object.entries(g.skipped || {}).map(([mode, why]) => `${mode}: ${why}`), ...(g.error ? [`stopped: ${g.error}`] : [])]
+    : [];
   if (gSkipped.length) s.push({ title: 'gRPC skipped', lines: gSkipped });
 
-  s.push({ title: 'Targets', header: ['target', 'figure', 'status'], rows: (out.targets || []).map((t) => [t.name, t.figure, status(t.met, t)]) });
+  s.push({
+    title: 'Targets',
+    header: ['target', 'figure', 'status'],
+    rows: (out.targets || []).map((t) => [t.name, t.figure, status(t.met, t)]),
+  });
   return s;
 }
 
 function renderConsole(out) {
-  const parts = [`ck-agent bench (${out.mode}) ${out.date}  ${out.machine.cores} cores ${out.machine.cpuModel}, Node ${out.machine.node}; pinning: ${out.machine.pinning}${out.plan.nice !== undefined ? `; nice ${out.plan.nice}` : ''}; load average ${out.machine.loadAverage.join(' ')}`];
+  const parts = [
+    `ck-agent bench (${out.mode}) ${out.date}  ${out.machine.cores} cores ${out.machine.cpuModel}, Node ${out.machine.node}; pinning: ${out.machine.pinning}${out.plan.nice !== undefined ? `; nice ${out.plan.nice}` : ''}; load average ${out.machine.loadAverage.join(' ')}`,
+  ];
   for (const sec of sections(out)) {
     parts.push(`\n== ${sec.title}`);
     parts.push(sec.lines ? sec.lines.join('\n') : textTable(sec.header, sec.rows));
@@ -221,7 +335,11 @@ function renderMarkdown(out, resultFile) {
     '',
     `Machine: ${mc.cores} cores, ${mc.cpuModel}, ${mc.memoryGiB} GiB, ${mc.os}; Node ${mc.node}; pinning: ${mc.pinning}` +
       `${out.plan.nice !== undefined ? `; bench processes at nice ${out.plan.nice}` : ''}; load average at start ${mc.loadAverage.join(' ')}, at end ${(mc.loadAverageEnd || []).join(' ')}.` +
-      ` Anchors: ${Object.entries(out.anchors).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}.`,
+      ` Anchors: ${
+        Object.entries(out.anchors)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ') || 'none'
+      }.`,
   ];
   for (const sec of sections(out)) {
     parts.push('', `### ${sec.title}`, '');

@@ -153,7 +153,11 @@ export class BodyCapture {
         return out;
       } catch (err) {
         if ((err as { code?: string }).code !== 'ERR_BUFFER_TOO_LARGE' && !(err instanceof RangeError)) {
-          logger.once('info', `body-decode:${this.encoding}`, `a ${this.encoding} body could not be decoded for capture: ${String((err as Error).message)}`);
+          logger.once(
+            'info',
+            `body-decode:${this.encoding}`,
+            `a ${this.encoding} body could not be decoded for capture: ${String((err as Error).message)}`
+          );
           return undefined;
         }
         // Output past the limit: decode a shorter prefix of the input.

@@ -178,7 +178,10 @@ function enumValue(
 function listEntries(raw: unknown): unknown[] | undefined {
   if (typeof raw === 'string') {
     if (raw.trim().toLowerCase() === 'none') return [];
-    return raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+    return raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
   }
   if (Array.isArray(raw)) return raw;
   return undefined;
@@ -241,8 +244,7 @@ function coerceMap(raw: unknown, lowerCaseKeys: boolean): Coercion {
     if (keys.length > MAX_ENTRIES) return bad(`${MAP_EXPECTED} with at most ${MAX_ENTRIES} entries`);
     for (const key of keys) {
       const value = source[key];
-      const text =
-        typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : undefined;
+      const text = typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : undefined;
       if (
         text === undefined ||
         key.trim() === '' ||

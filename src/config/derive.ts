@@ -49,14 +49,10 @@ function readProtocol(env: Env, name: string, key: string, issues: ConfigIssue[]
     case 'http/protobuf':
       return 'http';
     case 'http/json':
-      issues.push(
-        sourceProblem(`env ${name}`, key, 'protocol http/json is not supported by ck-agent; using http/protobuf')
-      );
+      issues.push(sourceProblem(`env ${name}`, key, 'protocol http/json is not supported by ck-agent; using http/protobuf'));
       return 'http';
     default:
-      issues.push(
-        invalidValue(`env ${name}`, key, text, 'grpc, http/protobuf or http/json', 'the configured reporter type')
-      );
+      issues.push(invalidValue(`env ${name}`, key, text, 'grpc, http/protobuf or http/json', 'the configured reporter type'));
       return undefined;
   }
 }

@@ -180,7 +180,10 @@ const PROPAGATORS: Record<string, string> = {
 function parsePropagators(text: string, report: Report, source: string, field: FieldSpec): unknown {
   const out: string[] = [];
   let none = false;
-  for (const entry of text.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '')) {
+  for (const entry of text
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter((s) => s !== '')) {
     if (entry === 'none') none = true;
     else if (PROPAGATORS[entry]) {
       if (!out.includes(PROPAGATORS[entry])) out.push(PROPAGATORS[entry]);

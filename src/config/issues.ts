@@ -67,14 +67,7 @@ export function showValue(raw: unknown, secret = false): string {
   }
 }
 
-export function invalidValue(
-  source: string,
-  key: string,
-  raw: unknown,
-  expected: string,
-  fallback: string,
-  secret = false
-): ConfigIssue {
+export function invalidValue(source: string, key: string, raw: unknown, expected: string, fallback: string, secret = false): ConfigIssue {
   return {
     source,
     key,

@@ -118,9 +118,7 @@ const DECLARATIONS: Record<string, FieldDecl> = {
     type: {
       kind: 'enum',
       values: ['NONE', 'OTLP', 'OTLP_HTTP', 'ZIPKIN', 'LOGGING'],
-      aliases: Object.fromEntries(
-        ['NONE', 'OTLP', 'OTLP_HTTP', 'ZIPKIN', 'LOGGING'].map((v) => [`TRACE_REPORTER_TYPE_${v}`, v])
-      ),
+      aliases: Object.fromEntries(['NONE', 'OTLP', 'OTLP_HTTP', 'ZIPKIN', 'LOGGING'].map((v) => [`TRACE_REPORTER_TYPE_${v}`, v])),
       unset: ['UNSPECIFIED', 'TRACE_REPORTER_TYPE_UNSPECIFIED'],
     },
     description: 'Span export. `NONE` (CK mode) exports graph path metrics only.',
@@ -177,14 +175,7 @@ const DECLARATIONS: Record<string, FieldDecl> = {
   'tracing.sampler': {
     type: {
       kind: 'enum',
-      values: [
-        'always_on',
-        'always_off',
-        'traceidratio',
-        'parentbased_always_on',
-        'parentbased_always_off',
-        'parentbased_traceidratio',
-      ],
+      values: ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'],
     },
     description: 'Sampler for span export only; graph path metrics see every span.',
   },
@@ -244,9 +235,7 @@ function buildField(key: string, decl: FieldDecl): FieldSpec {
   });
 }
 
-export const FIELDS: readonly FieldSpec[] = Object.freeze(
-  Object.entries(DECLARATIONS).map(([key, decl]) => buildField(key, decl))
-);
+export const FIELDS: readonly FieldSpec[] = Object.freeze(Object.entries(DECLARATIONS).map(([key, decl]) => buildField(key, decl)));
 
 export const FIELD_BY_KEY: ReadonlyMap<string, FieldSpec> = new Map(FIELDS.map((f) => [f.key, f]));
 export const FIELD_BY_CAMEL: ReadonlyMap<string, FieldSpec> = new Map(FIELDS.map((f) => [f.camel, f]));
@@ -271,12 +260,7 @@ export const ENV_GROUP_PREFIXES: readonly string[] = [...SNAKE_GROUPS].map((g) =
  * Hypertrace agent-config sections other agents use (Java, Go, OPA). A Hypertrace file or
  * `HT_*` set brings them along; they mean nothing to ck-agent and are ignored without a warning.
  */
-export const FOREIGN_HYPERTRACE_KEYS: ReadonlySet<string> = new Set([
-  'javaagent',
-  'goagent',
-  'reporting.opa',
-  'reporting.address',
-]);
+export const FOREIGN_HYPERTRACE_KEYS: ReadonlySet<string> = new Set(['javaagent', 'goagent', 'reporting.opa', 'reporting.address']);
 
 /** Human text of a field type, for warnings and the reference. */
 export function describeType(type: FieldType): string {

@@ -4,15 +4,7 @@
  * circular objects and deep junk cost nothing; getters and proxies that throw become warnings.
  */
 import { sourceProblem, unknownKey, type ConfigIssue } from './issues';
-import {
-  CAMEL_GROUPS,
-  FIELD_BY_CAMEL,
-  FIELD_BY_KEY,
-  FOREIGN_HYPERTRACE_KEYS,
-  SNAKE_GROUPS,
-  snakeToCamel,
-  type FieldSpec,
-} from './schema';
+import { CAMEL_GROUPS, FIELD_BY_CAMEL, FIELD_BY_KEY, FOREIGN_HYPERTRACE_KEYS, SNAKE_GROUPS, snakeToCamel, type FieldSpec } from './schema';
 
 /** One value for one field from one source, before validation. */
 export interface RawEntry {
@@ -89,9 +81,7 @@ function walk(ctx: TreeContext, node: Record<string, unknown>, prefix: string): 
       if (value === undefined || (value === null && ctx.naming === 'snake')) continue; // an empty YAML section
       if (isPlainObject(value)) walk(ctx, value, path);
       else {
-        ctx.issues.push(
-          sourceProblem(ctx.label(path), displayKey(ctx, path), `expected a section (an object) for ${path}; ignored`)
-        );
+        ctx.issues.push(sourceProblem(ctx.label(path), displayKey(ctx, path), `expected a section (an object) for ${path}; ignored`));
       }
       continue;
     }

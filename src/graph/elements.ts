@@ -138,8 +138,5 @@ export function messagingElement(kind: 'consumer' | 'producer', system: string, 
   const dest = part(destination) || '(anonymous)';
   const type: ElementType = kind === 'consumer' ? 'MESSAGING_CONSUMER' : 'MESSAGING_PRODUCER';
   const key = (kind === 'consumer' ? 'mc' : 'mp') + lp(sys) + dest;
-  return (
-    cached(key) ??
-    store(key, type, sys + ' ' + dest, { 'messaging.system': sys, 'messaging.destination.name': dest })
-  );
+  return cached(key) ?? store(key, type, sys + ' ' + dest, { 'messaging.system': sys, 'messaging.destination.name': dest });
 }

@@ -3,12 +3,7 @@
  * (ck-route + the formats of OTEL_PROPAGATORS / propagation_formats).
  */
 import type { Context, TextMapGetter, TextMapPropagator, TextMapSetter } from '@opentelemetry/api';
-import {
-  CompositePropagator,
-  isTracingSuppressed,
-  W3CBaggagePropagator,
-  W3CTraceContextPropagator,
-} from '@opentelemetry/core';
+import { CompositePropagator, isTracingSuppressed, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { B3InjectEncoding, B3Propagator } from '@opentelemetry/propagator-b3';
 import type { CKConfig, PropagationFormat } from '../config/types';
 import { logger } from '../logger';

@@ -4,23 +4,12 @@
  */
 
 export type ElementType =
-  | 'HTTP_SERVICE'
-  | 'GRPC_SERVICE'
-  | 'MESSAGING_CONSUMER'
-  | 'HTTP_CLIENT'
-  | 'GRPC_CLIENT'
-  | 'DATABASE'
-  | 'CACHE'
-  | 'MESSAGING_PRODUCER';
+  'HTTP_SERVICE' | 'GRPC_SERVICE' | 'MESSAGING_CONSUMER' | 'HTTP_CLIENT' | 'GRPC_CLIENT' | 'DATABASE' | 'CACHE' | 'MESSAGING_PRODUCER';
 
 export type ElementRole = 'entry' | 'exit';
 
 /** Entry elements start a new path node; all others are recorded under the current key. */
-export const ENTRY_ELEMENT_TYPES: ReadonlySet<ElementType> = new Set<ElementType>([
-  'HTTP_SERVICE',
-  'GRPC_SERVICE',
-  'MESSAGING_CONSUMER',
-]);
+export const ENTRY_ELEMENT_TYPES: ReadonlySet<ElementType> = new Set<ElementType>(['HTTP_SERVICE', 'GRPC_SERVICE', 'MESSAGING_CONSUMER']);
 
 /** One place a request passes through. Low-cardinality by construction. */
 export interface GraphElement {

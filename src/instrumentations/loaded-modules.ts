@@ -123,7 +123,8 @@ function patchCopy(internals: InstrumentationInternals, definition: ModuleDefini
   } catch {
     main = undefined;
   }
-  if (main && require.cache[main] && typeof definition.patch === 'function') targets.push({ file: main, name: definition.name, isMain: true });
+  if (main && require.cache[main] && typeof definition.patch === 'function')
+    targets.push({ file: main, name: definition.name, isMain: true });
   for (const file of definition.files ?? []) {
     const relative = file.name.slice(definition.name.length + 1);
     const absolute = path.join(baseDir, relative);

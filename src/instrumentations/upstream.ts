@@ -90,7 +90,10 @@ export interface UpstreamExtension {
   readonly onSpanStart?: (span: Span) => void;
 }
 
-export type SpanStartAdjuster = (name: string, options: SpanOptions | undefined) => { name: string; options: SpanOptions | undefined } | undefined;
+export type SpanStartAdjuster = (
+  name: string,
+  options: SpanOptions | undefined
+) => { name: string; options: SpanOptions | undefined } | undefined;
 
 interface PatchTarget {
   name: string;

@@ -27,7 +27,12 @@ export interface ExpoBuckets {
   readonly zeroCount: number;
 }
 
-export const EMPTY_BUCKETS: ExpoBuckets = Object.freeze({ scale: MAX_SCALE, offset: 0, counts: Object.freeze([]) as readonly number[], zeroCount: 0 });
+export const EMPTY_BUCKETS: ExpoBuckets = Object.freeze({
+  scale: MAX_SCALE,
+  offset: 0,
+  counts: Object.freeze([]) as readonly number[],
+  zeroCount: 0,
+});
 
 /** Bucket index of `value` (> 0) at `scale`. */
 export function indexAtScale(value: number, scale: number): number {

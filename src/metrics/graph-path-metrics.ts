@@ -146,7 +146,12 @@ export class GraphPathMetrics implements GraphPathRecorder {
     }
   }
 
-  private append(reader: MetricReader, resourceMetrics: ResourceMetrics, snapshot: IntervalSnapshot, durationAs: 'exponential' | 'explicit'): void {
+  private append(
+    reader: MetricReader,
+    resourceMetrics: ResourceMetrics,
+    snapshot: IntervalSnapshot,
+    durationAs: 'exponential' | 'explicit'
+  ): void {
     this.snapshots.set(resourceMetrics, snapshot);
     if (snapshot.cumulative.length === 0) return;
     const metrics = buildPathMetricData(snapshot, {
@@ -170,8 +175,18 @@ export class GraphPathMetrics implements GraphPathRecorder {
       .createObservableGauge('ck.agent.paths.active', { description: 'Graph path series held in memory', unit: '{series}' })
       .addCallback((result) => result.observe(this.store.activeSeries, none));
     const counters: Array<[string, string, string, () => number]> = [
-      ['ck.agent.paths.overflow', 'Spans folded into the overflow series (cardinality cap reached)', '{span}', () => this.store.overflowRecords],
-      ['ck.agent.route.invalid', 'Invalid ck-route values received (request treated as external entry)', '{request}', () => this.routeInvalid],
+      [
+        'ck.agent.paths.overflow',
+        'Spans folded into the overflow series (cardinality cap reached)',
+        '{span}',
+        () => this.store.overflowRecords,
+      ],
+      [
+        'ck.agent.route.invalid',
+        'Invalid ck-route values received (request treated as external entry)',
+        '{request}',
+        () => this.routeInvalid,
+      ],
       ['ck.agent.spans.dropped', 'Spans the agent had to drop', '{span}', () => this.spansDropped],
       ['ck.agent.hook.errors', 'CK hooks that threw and were skipped (the app call went on)', '{error}', () => this.hookErrors],
       ['ck.agent.export.failures', 'Failed or timed-out metric exports', '{export}', () => this.exportFailures],
@@ -190,4 +205,3 @@ function validQuantiles(quantiles: readonly number[] | undefined): readonly numb
 function stringAttribute(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
-

@@ -57,7 +57,14 @@ export function createConfiguredReader(ctx: ReaderContext): MetricReader | undef
       case 'PROMETHEUS':
         return createPrometheusReader(config);
       case 'LOGGING':
-        return periodic(config, new CountingExporter(new LoggingMetricExporter(ctx.serviceName, ctx.snapshotFor, config.reporting.logFile), 'DELTA', ctx.onExportFailure));
+        return periodic(
+          config,
+          new CountingExporter(
+            new LoggingMetricExporter(ctx.serviceName, ctx.snapshotFor, config.reporting.logFile),
+            'DELTA',
+            ctx.onExportFailure
+          )
+        );
       case 'OTLP_HTTP':
         return periodic(config, new CountingExporter(createHttpExporter(config), config.metrics.temporality, ctx.onExportFailure));
       case 'OTLP':
@@ -84,7 +91,10 @@ function positive(value: number, fallback: number): number {
 }
 
 function exportTimeout(config: CKConfig): number {
-  return Math.min(positive(config.metrics.exportTimeoutMs, DEFAULT_TIMEOUT_MS), positive(config.metrics.exportIntervalMs, DEFAULT_INTERVAL_MS));
+  return Math.min(
+    positive(config.metrics.exportTimeoutMs, DEFAULT_TIMEOUT_MS),
+    positive(config.metrics.exportIntervalMs, DEFAULT_INTERVAL_MS)
+  );
 }
 
 /** OTLP/HTTP URL: `/v1/metrics` appended when the endpoint has no path; the default gRPC endpoint maps to :4318. */
@@ -143,9 +153,7 @@ function createGrpcExporter(config: CKConfig): PushMetricExporter {
   }
   // `secure` decides TLS; an https:// URL implies it.
   const secure = config.reporting.secure || /^https:/i.test(url);
-  const credentials = secure
-    ? helpers.createSslCredentials(readCert(config.reporting.certFile))
-    : helpers.createInsecureCredentials();
+  const credentials = secure ? helpers.createSslCredentials(readCert(config.reporting.certFile)) : helpers.createInsecureCredentials();
   type GrpcOptions = ConstructorParameters<typeof OTLPGrpcMetricExporter>[0];
   const { OTLPMetricExporter } =
     require('@opentelemetry/exporter-metrics-otlp-grpc') as typeof import('@opentelemetry/exporter-metrics-otlp-grpc');

@@ -24,13 +24,7 @@ const ROUTE_VALUE = /^1-[0-9a-f]{16}-[0-9a-f]{2}$/;
 /** Our comment where appendRouteComment puts it (end of text, or just before a final `;`). */
 const TRAILING_ROUTE_COMMENT = / \/\*ck_route='1-[0-9a-f]{16}-[0-9a-f]{2}'\*\/(?=;?\s*$)/;
 
-export type RouteCommentSkip =
-  | 'empty'
-  | 'invalid-route'
-  | 'already-present'
-  | 'incomplete'
-  | 'multiple-statements'
-  | 'line-comment';
+export type RouteCommentSkip = 'empty' | 'invalid-route' | 'already-present' | 'incomplete' | 'multiple-statements' | 'line-comment';
 
 /** Why a comment would be skipped for `sql`, or undefined when it can be added. */
 export function routeCommentSkipReason(sql: string, route: string, dialect: SqlDialect): RouteCommentSkip | undefined {

@@ -94,8 +94,28 @@ class Scanner {
 
 /** Words that cannot be a table name where a name is expected (malformed or unusual SQL). */
 const NOT_A_TABLE = new Set([
-  'SELECT', 'WHERE', 'SET', 'VALUES', 'VALUE', 'ON', 'USING', 'JOIN', 'AS', 'FROM', 'INTO', 'GROUP',
-  'ORDER', 'LIMIT', 'UNION', 'DEFAULT', 'RETURNING', 'WITH', 'TABLE', 'IF', 'NOT', 'EXISTS',
+  'SELECT',
+  'WHERE',
+  'SET',
+  'VALUES',
+  'VALUE',
+  'ON',
+  'USING',
+  'JOIN',
+  'AS',
+  'FROM',
+  'INTO',
+  'GROUP',
+  'ORDER',
+  'LIMIT',
+  'UNION',
+  'DEFAULT',
+  'RETURNING',
+  'WITH',
+  'TABLE',
+  'IF',
+  'NOT',
+  'EXISTS',
 ]);
 
 /**
@@ -150,10 +170,33 @@ function skipGroup(sc: Scanner): void {
   } while (depth > 0 && sc.kind !== Tok.End);
 }
 
-const INSERT_MODIFIERS = new Set(['LOW_PRIORITY', 'DELAYED', 'HIGH_PRIORITY', 'IGNORE', 'INTO', 'OR', 'REPLACE', 'ABORT', 'FAIL', 'ROLLBACK']);
+const INSERT_MODIFIERS = new Set([
+  'LOW_PRIORITY',
+  'DELAYED',
+  'HIGH_PRIORITY',
+  'IGNORE',
+  'INTO',
+  'OR',
+  'REPLACE',
+  'ABORT',
+  'FAIL',
+  'ROLLBACK',
+]);
 const UPDATE_MODIFIERS = new Set(['LOW_PRIORITY', 'IGNORE', 'ONLY', 'OR', 'REPLACE', 'ABORT', 'FAIL', 'ROLLBACK']);
 const DELETE_MODIFIERS = new Set(['LOW_PRIORITY', 'QUICK', 'IGNORE']);
-const CREATE_MODIFIERS = new Set(['OR', 'REPLACE', 'TEMPORARY', 'TEMP', 'UNLOGGED', 'GLOBAL', 'LOCAL', 'UNIQUE', 'CLUSTERED', 'NONCLUSTERED', 'VIRTUAL']);
+const CREATE_MODIFIERS = new Set([
+  'OR',
+  'REPLACE',
+  'TEMPORARY',
+  'TEMP',
+  'UNLOGGED',
+  'GLOBAL',
+  'LOCAL',
+  'UNIQUE',
+  'CLUSTERED',
+  'NONCLUSTERED',
+  'VIRTUAL',
+]);
 const ONLY = new Set(['ONLY']);
 const FROM_PREFIXES = new Set(['ONLY', 'LATERAL']);
 const TABLE_WORDS = new Set(['TABLE']);

@@ -151,11 +151,7 @@ function positiveOr(value: number | undefined, fallback: number): number {
   return typeof value === 'number' && value >= 0 && !Number.isNaN(value) ? value : fallback;
 }
 
-async function settleAll(
-  what: string,
-  processors: readonly SpanProcessor[],
-  call: (p: SpanProcessor) => Promise<void>
-): Promise<void> {
+async function settleAll(what: string, processors: readonly SpanProcessor[], call: (p: SpanProcessor) => Promise<void>): Promise<void> {
   const results = await Promise.allSettled(
     processors.map((p) => {
       try {

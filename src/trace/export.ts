@@ -10,13 +10,7 @@ import * as fs from 'node:fs';
 import { TraceFlags } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
-import {
-  BatchSpanProcessor,
-  type ReadableSpan,
-  type Span,
-  type SpanExporter,
-  type SpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
+import { BatchSpanProcessor, type ReadableSpan, type Span, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { CKConfig } from '../config/types';
 import type { PathCarrier } from '../graph';
 import { describeError, logger } from '../logger';
@@ -176,7 +170,8 @@ function readCert(certFile: string): Buffer | undefined {
 
 function createOtlpGrpcExporter(config: CKConfig): SpanExporter {
   // Lazy requires: gRPC is only loaded when this reporter is chosen.
-  const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-grpc') as typeof import('@opentelemetry/exporter-trace-otlp-grpc');
+  const { OTLPTraceExporter } =
+    require('@opentelemetry/exporter-trace-otlp-grpc') as typeof import('@opentelemetry/exporter-trace-otlp-grpc');
   const { createEmptyMetadata, createSslCredentials } =
     require('@opentelemetry/otlp-grpc-exporter-base') as typeof import('@opentelemetry/otlp-grpc-exporter-base');
   const reporting = config.reporting;
@@ -197,7 +192,8 @@ function createOtlpGrpcExporter(config: CKConfig): SpanExporter {
 }
 
 function createOtlpHttpExporter(config: CKConfig): SpanExporter {
-  const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-proto') as typeof import('@opentelemetry/exporter-trace-otlp-proto');
+  const { OTLPTraceExporter } =
+    require('@opentelemetry/exporter-trace-otlp-proto') as typeof import('@opentelemetry/exporter-trace-otlp-proto');
   const reporting = config.reporting;
   const ca = reporting.secure ? readCert(reporting.certFile) : undefined;
   return new OTLPTraceExporter({

@@ -44,7 +44,10 @@ function ratio(arg: number | undefined, name: string): number {
 
 /** Sampler for `name` (case-insensitive), e.g. `parentbased_traceidratio` with arg 0.1. */
 export function createSampler(tracing: Pick<TracingConfig, 'sampler' | 'samplerArg'>): Sampler {
-  const name = String(tracing.sampler ?? DEFAULT_SAMPLER).trim().toLowerCase() || DEFAULT_SAMPLER;
+  const name =
+    String(tracing.sampler ?? DEFAULT_SAMPLER)
+      .trim()
+      .toLowerCase() || DEFAULT_SAMPLER;
   switch (name) {
     case 'always_on':
       return new AlwaysOnSampler();

@@ -27,13 +27,28 @@ const table: Array<[string, string, string | undefined, string]> = [
   ['JSON number values', '{"cvv":123,"cardNumber":4111}', 'application/json', '{"cvv":"[REDACTED]","cardNumber":"[REDACTED]"}'],
   ['JSON untouched keeps its formatting', '{ "user" : "bob" }', 'application/json', '{ "user" : "bob" }'],
   ['JSON scalar root', '"password"', 'application/json', '"password"'],
-  ['form-urlencoded', 'user=bob&password=hunter2&client_secret=s&x', 'application/x-www-form-urlencoded', `user=bob&password=${REDACTED}&client_secret=${REDACTED}&x`],
+  [
+    'form-urlencoded',
+    'user=bob&password=hunter2&client_secret=s&x',
+    'application/x-www-form-urlencoded',
+    `user=bob&password=${REDACTED}&client_secret=${REDACTED}&x`,
+  ],
   ['form key encoded', 'pass%77ord=x&a=b', 'application/x-www-form-urlencoded', `pass%77ord=${REDACTED}&a=b`],
-  ['invalid JSON falls back to text', '{"password": "hunter2", "user": "bob"', 'application/json', '{"password": "[REDACTED]", "user": "bob"'],
+  [
+    'invalid JSON falls back to text',
+    '{"password": "hunter2", "user": "bob"',
+    'application/json',
+    '{"password": "[REDACTED]", "user": "bob"',
+  ],
   ['cut JSON string value', '{"user":"bob","token":"abcdef', 'application/json', '{"user":"bob","token":"[REDACTED]"'],
   ['text key=value', 'login user=bob password=hunter2; ssn=123-45', 'text/plain', `login user=bob password=${REDACTED}; ssn=${REDACTED}`],
   ['text key: value', 'authorization: Basic xyz\nhost: a', 'text/plain', `authorization: ${REDACTED}\nhost: a`],
-  ['graphql text', '{"query":"{ me }","variables":{"secretCode":"s"}}', 'application/graphql', '{"query":"{ me }","variables":{"secretCode":"[REDACTED]"}}'],
+  [
+    'graphql text',
+    '{"query":"{ me }","variables":{"secretCode":"s"}}',
+    'application/graphql',
+    '{"query":"{ me }","variables":{"secretCode":"[REDACTED]"}}',
+  ],
 ];
 
 for (const [name, input, contentType, expected] of table) {

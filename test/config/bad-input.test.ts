@@ -365,8 +365,32 @@ test('never throws in non-strict mode, whatever it is given (seeded fuzz)', (t) 
     return seed % n;
   };
   const atoms: unknown[] = [
-    null, undefined, 0, -1, 1.5, NaN, Infinity, '', ' ', 'true', 'none', 'a,b', 'k=v', '%zz', '\u0000', [], [1, 'x'], {},
-    { a: { b: 1 } }, () => 1, Symbol('s'), 10n, new Date(0), /re/, new Map(), 'x'.repeat(20000),
+    null,
+    undefined,
+    0,
+    -1,
+    1.5,
+    NaN,
+    Infinity,
+    '',
+    ' ',
+    'true',
+    'none',
+    'a,b',
+    'k=v',
+    '%zz',
+    '\u0000',
+    [],
+    [1, 'x'],
+    {},
+    { a: { b: 1 } },
+    () => 1,
+    Symbol('s'),
+    10n,
+    new Date(0),
+    /re/,
+    new Map(),
+    'x'.repeat(20000),
   ];
   const { FIELDS } = require('../../src/config/schema') as typeof import('../../src/config/schema');
   for (let round = 0; round < 300; round++) {
@@ -380,9 +404,11 @@ test('never throws in non-strict mode, whatever it is given (seeded fuzz)', (t) 
         const parent = node as Record<string, unknown>;
         node = parent[seg] ??= rand(8) === 0 ? atoms[rand(atoms.length)] : {};
       }
-      if (node && typeof node === 'object') (node as Record<string, unknown>)[field.camelPath[field.camelPath.length - 1]] = atoms[rand(atoms.length)];
+      if (node && typeof node === 'object')
+        (node as Record<string, unknown>)[field.camelPath[field.camelPath.length - 1]] = atoms[rand(atoms.length)];
       const atom = atoms[rand(atoms.length)];
-      env[`${['CK_', 'HT_'][rand(2)]}${field.envSuffix}`] = typeof atom === 'string' ? atom : String(typeof atom === 'symbol' ? 'sym' : atom);
+      env[`${['CK_', 'HT_'][rand(2)]}${field.envSuffix}`] =
+        typeof atom === 'string' ? atom : String(typeof atom === 'symbol' ? 'sym' : atom);
     }
     env.OTEL_EXPORTER_OTLP_PROTOCOL = ['grpc', 'http/json', 'x'][rand(3)];
     env.OTEL_PROPAGATORS = ['none', 'b3,zz', ''][rand(3)];

@@ -147,10 +147,7 @@ test('service name: the main module directory is searched before the working dir
   try {
     fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'main-dir-app' }));
     fs.mkdirSync(path.join(app, 'lib'));
-    fs.writeFileSync(
-      path.join(app, 'lib', 'main.js'),
-      `process.stdout.write(require(${CONFIG_MODULE}).defaultConfig().serviceName);\n`
-    );
+    fs.writeFileSync(path.join(app, 'lib', 'main.js'), `process.stdout.write(require(${CONFIG_MODULE}).defaultConfig().serviceName);\n`);
     fs.writeFileSync(path.join(elsewhere, 'package.json'), JSON.stringify({ name: 'cwd-app' }));
     t.is(runNode([path.join(app, 'lib', 'main.js')], elsewhere), 'main-dir-app');
     t.is(runNode(['-e', `process.stdout.write(require(${CONFIG_MODULE}).defaultConfig().serviceName)`], elsewhere), 'cwd-app');

@@ -55,9 +55,7 @@ test('OTEL_PROPAGATORS maps to propagation formats; none is the empty list', (t)
     'B3MULTI',
   ]);
   t.deepEqual(resolve({}, { OTEL_PROPAGATORS: 'none' }).config.propagationFormats, []);
-  t.deepEqual(resolve({}, { OTEL_PROPAGATORS: 'b3', CK_PROPAGATION_FORMATS: 'tracecontext' }).config.propagationFormats, [
-    'TRACECONTEXT',
-  ]);
+  t.deepEqual(resolve({}, { OTEL_PROPAGATORS: 'b3', CK_PROPAGATION_FORMATS: 'tracecontext' }).config.propagationFormats, ['TRACECONTEXT']);
 });
 
 test('OTEL_TRACES_SAMPLER / _ARG', (t) => {
@@ -104,8 +102,7 @@ test('OTLP protocol: http/protobuf turns OTLP into OTLP_HTTP (per signal), leave
   t.is(metricsOnly.traceReporterType, 'NONE', 'NONE is not an OTLP type: untouched');
   t.is(metricsOnly.metricEndpoint, 'http://localhost:4318/v1/metrics');
 
-  const both = resolve({}, { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', CK_REPORTING_TRACE_REPORTER_TYPE: 'OTLP' }).config
-    .reporting;
+  const both = resolve({}, { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', CK_REPORTING_TRACE_REPORTER_TYPE: 'OTLP' }).config.reporting;
   t.is(both.traceReporterType, 'OTLP_HTTP');
   t.is(both.endpoint, 'http://localhost:4318/v1/traces');
 
@@ -135,10 +132,7 @@ test('OTLP protocol: http/protobuf turns OTLP into OTLP_HTTP (per signal), leave
 });
 
 test('OTLP protocol: grpc keeps OTLP and leaves an explicit OTLP_HTTP', (t) => {
-  const r = resolve(
-    {},
-    { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', CK_REPORTING_TRACE_REPORTER_TYPE: 'OTLP_HTTP' }
-  ).config.reporting;
+  const r = resolve({}, { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', CK_REPORTING_TRACE_REPORTER_TYPE: 'OTLP_HTTP' }).config.reporting;
   t.is(r.traceReporterType, 'OTLP_HTTP');
   t.is(r.metricReporterType, 'OTLP');
 });
@@ -160,10 +154,8 @@ test('OTLP generic endpoint with http/protobuf gets the signal paths appended', 
   ).config.reporting;
   t.is(r.endpoint, 'http://collector:4318/v1/traces');
   t.is(r.metricEndpoint, 'http://collector:4318/v1/metrics');
-  const explicit = resolve(
-    {},
-    { CK_REPORTING_ENDPOINT: 'http://collector:4318', CK_REPORTING_TRACE_REPORTER_TYPE: 'OTLP_HTTP' }
-  ).config.reporting;
+  const explicit = resolve({}, { CK_REPORTING_ENDPOINT: 'http://collector:4318', CK_REPORTING_TRACE_REPORTER_TYPE: 'OTLP_HTTP' }).config
+    .reporting;
   t.is(explicit.endpoint, 'http://collector:4318', 'an explicit endpoint is used as given');
 });
 
@@ -312,10 +304,7 @@ test('token: adds authorization: Bearer to both export header maps', (t) => {
 });
 
 test('token: an authorization header already set is kept', (t) => {
-  const { config } = resolve(
-    { reporting: { token: 'abc123' } },
-    { OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'Authorization=Basic%20xyz' }
-  );
+  const { config } = resolve({ reporting: { token: 'abc123' } }, { OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'Authorization=Basic%20xyz' });
   t.deepEqual(config.reporting.traceHeaders, { authorization: 'Basic xyz' });
   t.deepEqual(config.reporting.metricHeaders, { authorization: 'Bearer abc123' });
 });

@@ -134,7 +134,11 @@ for (const [badIndex, bad] of LEVELS.entries()) {
         const warning = warningWith(warnings, SOURCE_LABEL[bad](row), ` ${row.key}:`);
         t.true(warning.includes(row.invalidShown[bad]), warning);
         t.true(warning.includes('expected'), warning);
-        const fallbackLabel = fallback ? (fallback === 'file' ? `file ${fixture('precedence.yaml')}` : SOURCE_LABEL[fallback](row)) : 'defaults';
+        const fallbackLabel = fallback
+          ? fallback === 'file'
+            ? `file ${fixture('precedence.yaml')}`
+            : SOURCE_LABEL[fallback](row)
+          : 'defaults';
         t.true(warning.endsWith(`using the value from ${fallbackLabel}`), warning);
       }
     });

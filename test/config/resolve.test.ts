@@ -83,12 +83,18 @@ test('the result is deep-frozen, arrays and maps included', (t) => {
     config.propagationFormats,
   ];
   for (const value of frozen) t.true(Object.isFrozen(value));
-  t.throws(() => {
-    (config.metrics as { maxPaths: number }).maxPaths = 1;
-  }, { instanceOf: TypeError });
-  t.throws(() => {
-    (config.redaction.headerNames as string[]).push('x');
-  }, { instanceOf: TypeError });
+  t.throws(
+    () => {
+      (config.metrics as { maxPaths: number }).maxPaths = 1;
+    },
+    { instanceOf: TypeError }
+  );
+  t.throws(
+    () => {
+      (config.redaction.headerNames as string[]).push('x');
+    },
+    { instanceOf: TypeError }
+  );
 });
 
 test('inputs are never frozen or modified', (t) => {

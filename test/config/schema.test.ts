@@ -118,7 +118,10 @@ test('schema: keys, camel paths and env names are unique and derived by one rule
   t.is(envs.size, FIELDS.length);
   for (const f of FIELDS) {
     t.is(f.envSuffix, f.key.replace(/\./g, '_').toUpperCase());
-    t.is(f.camel, f.key.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase()));
+    t.is(
+      f.camel,
+      f.key.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase())
+    );
   }
 });
 

@@ -118,7 +118,8 @@ function randomString(maxLength: number): string {
     const r = Math.random();
     if (r < 0.5) s += String.fromCharCode(0x20 + Math.floor(Math.random() * 95));
     else if (r < 0.7) s += String.fromCharCode(Math.floor(Math.random() * 0x800));
-    else if (r < 0.85) s += String.fromCharCode(Math.floor(Math.random() * 0x10000)); // incl. lone surrogates
+    else if (r < 0.85)
+      s += String.fromCharCode(Math.floor(Math.random() * 0x10000)); // incl. lone surrogates
     else s += String.fromCodePoint(0x10000 + Math.floor(Math.random() * 0x100000));
   }
   return s;

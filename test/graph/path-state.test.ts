@@ -104,7 +104,10 @@ test('getPathKey() defaults to the active context', (t) => {
   t.true(context.setGlobalContextManager(manager));
   try {
     const ctx = contextWithPathState(ROOT_CONTEXT, new PathState('s', '6666666666666666'));
-    t.is(context.with(ctx, () => getPathKey()), '6666666666666666');
+    t.is(
+      context.with(ctx, () => getPathKey()),
+      '6666666666666666'
+    );
     t.is(getPathKey(), undefined);
   } finally {
     context.disable();

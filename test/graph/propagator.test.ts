@@ -1,13 +1,5 @@
 import test from 'ava';
-import {
-  defaultTextMapGetter,
-  defaultTextMapSetter,
-  propagation,
-  ROOT_CONTEXT,
-  trace,
-  TraceFlags,
-  type Context,
-} from '@opentelemetry/api';
+import { defaultTextMapGetter, defaultTextMapSetter, propagation, ROOT_CONTEXT, trace, TraceFlags, type Context } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import type { CKConfig, PropagationFormat } from '../../src/config/types';
 import {
@@ -197,5 +189,8 @@ for (let mask = 0; mask < 1 << FORMATS.length; mask++) {
 
 test('composite propagator ignores duplicate formats', (t) => {
   const composite = createCompositePropagator(configWith(['TRACECONTEXT', 'TRACECONTEXT', 'BAGGAGE']));
-  t.deepEqual(composite.fields().filter((f) => f === 'traceparent'), ['traceparent']);
+  t.deepEqual(
+    composite.fields().filter((f) => f === 'traceparent'),
+    ['traceparent']
+  );
 });

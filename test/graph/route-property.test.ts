@@ -99,7 +99,15 @@ function generator(rand: () => number) {
       case 7:
         return pick([int(1e9), -1, NaN, Infinity, 0.5, 10n ** 20n, true, false, null, undefined]);
       case 8:
-        return pick([{}, { 'ck-route': validValue() }, new String(validValue()), [[validValue()]], new Uint8Array(21), Symbol('r'), () => 1]);
+        return pick([
+          {},
+          { 'ck-route': validValue() },
+          new String(validValue()),
+          [[validValue()]],
+          new Uint8Array(21),
+          Symbol('r'),
+          () => 1,
+        ]);
       default:
         return ' '.repeat(int(3)) + validValue() + pick(WHITESPACE).repeat(int(3));
     }
@@ -115,7 +123,8 @@ test(`parseRoute and the propagator on ${CASES} random header values`, (t) => {
   let invalid = 0;
   for (let i = 0; i < CASES; i++) {
     const value = next();
-    const describe = () => `case ${i} (seed ${seed}): ${typeof value === 'symbol' ? 'symbol' : JSON.stringify(value, (_, v) => (typeof v === 'bigint' ? `${v}n` : v))}`;
+    const describe = () =>
+      `case ${i} (seed ${seed}): ${typeof value === 'symbol' ? 'symbol' : JSON.stringify(value, (_, v) => (typeof v === 'bigint' ? `${v}n` : v))}`;
     let parsed;
     try {
       parsed = parseRoute(value);
@@ -131,7 +140,12 @@ test(`parseRoute and the propagator on ${CASES} random header values`, (t) => {
       }
       invalid++;
     } else {
-      if (parsed === undefined || parsed.raw !== expected || parsed.pathKey !== expected.slice(2, 18) || parsed.flags !== parseInt(expected.slice(19), 16)) {
+      if (
+        parsed === undefined ||
+        parsed.raw !== expected ||
+        parsed.pathKey !== expected.slice(2, 18) ||
+        parsed.flags !== parseInt(expected.slice(19), 16)
+      ) {
         t.fail(`rejected or misparsed a valid value: ${describe()} → ${JSON.stringify(parsed)}`);
         return;
       }

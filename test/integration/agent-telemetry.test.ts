@@ -71,9 +71,14 @@ test('startup span and ck.agent.route.invalid from real requests', async (t) => 
     t.is(startup[0].parentSpanId ?? '', '');
     const valid = spans.find((s) => s.kind === 'SERVER' && s.attributes['ck.route.incoming'] === '1-4f1c2a9be07d3318-00');
     t.truthy(valid, 'the valid route is recorded as ck.route.incoming');
-    const junkSpans = spans.filter((s) => s.kind === 'SERVER' && String(s.attributes['url.path'] ?? s.attributes['http.target']).includes('/items/1'));
+    const junkSpans = spans.filter(
+      (s) => s.kind === 'SERVER' && String(s.attributes['url.path'] ?? s.attributes['http.target']).includes('/items/1')
+    );
     t.is(junkSpans.length, junk.length);
-    t.true(junkSpans.every((s) => s.attributes['ck.route.incoming'] === undefined), 'junk is never reflected into attributes');
+    t.true(
+      junkSpans.every((s) => s.attributes['ck.route.incoming'] === undefined),
+      'junk is never reflected into attributes'
+    );
   } finally {
     server.close();
     await agent.shutdown();

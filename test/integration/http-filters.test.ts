@@ -29,7 +29,10 @@ function assertBlocked(t: import('ava').ExecutionContext, exchange: Exchange): v
   t.is(exchange.status, 403);
   t.is(exchange.body.length, 0);
   const names = comparable(exchange).headers.map((h) => h.split(':')[0]);
-  t.deepEqual(names.filter((n) => !['content-length', 'connection', 'keep-alive', 'date'].includes(n)), []);
+  t.deepEqual(
+    names.filter((n) => !['content-length', 'connection', 'keep-alive', 'date'].includes(n)),
+    []
+  );
 }
 
 for (const version of ['express', 'express5'] as const) {
@@ -91,7 +94,10 @@ for (const version of ['express', 'express5'] as const) {
 test('plain http: header stage and body stage', async (t) => {
   const f = fixtures.express;
   const headerId = caseId('plain-hdr');
-  assertBlocked(t, await send(f.ports.plain, { method: 'POST', path: '/echo', headers: { 'x-deny': 'yes', 'x-case-id': headerId }, body: 'x' }));
+  assertBlocked(
+    t,
+    await send(f.ports.plain, { method: 'POST', path: '/echo', headers: { 'x-deny': 'yes', 'x-case-id': headerId }, body: 'x' })
+  );
   const bodyId = caseId('plain-body');
   const blocked = await send(f.ports.plain, {
     method: 'POST',
@@ -105,7 +111,12 @@ test('plain http: header stage and body stage', async (t) => {
   await sleep(30);
   t.deepEqual(await f.observed(headerId), []);
   t.deepEqual(await f.observed(bodyId), [], "the handler never saw the body's end");
-  const clean = await send(f.ports.plain, { method: 'POST', path: '/echo', headers: { 'content-type': 'application/json' }, body: '{"ok":1}' });
+  const clean = await send(f.ports.plain, {
+    method: 'POST',
+    path: '/echo',
+    headers: { 'content-type': 'application/json' },
+    body: '{"ok":1}',
+  });
   t.is(clean.body.toString(), '{"ok":1}');
 });
 
@@ -115,7 +126,14 @@ test('plain http: a body-stage block after the app started its response cuts the
   const outcome = await new Promise<{ body: string; error?: string }>((resolve) => {
     let body = '';
     const req = http.request(
-      { host: '127.0.0.1', port: f.ports.plain, method: 'POST', path: '/stream-early', headers: { 'content-type': 'application/json', 'x-case-id': id }, agent: false },
+      {
+        host: '127.0.0.1',
+        port: f.ports.plain,
+        method: 'POST',
+        path: '/stream-early',
+        headers: { 'content-type': 'application/json', 'x-case-id': id },
+        agent: false,
+      },
       (res) => {
         res.on('data', (c: Buffer) => (body += c));
         res.on('end', () => resolve({ body }));

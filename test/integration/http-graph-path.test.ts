@@ -96,7 +96,14 @@ test.before(async () => {
   });
   app.post('/client-capture', (_req, res) => {
     const out = http.request(
-      { host: '127.0.0.1', port: downstreamPort, method: 'POST', path: '/capture', headers: { 'content-type': 'application/json', authorization: 'Bearer s3cret' }, agent: false },
+      {
+        host: '127.0.0.1',
+        port: downstreamPort,
+        method: 'POST',
+        path: '/capture',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer s3cret' },
+        agent: false,
+      },
       (down) => {
         let body = '';
         down.on('data', (c: Buffer) => (body += c));

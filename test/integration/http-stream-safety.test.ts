@@ -38,7 +38,12 @@ test.after.always(async () => {
 type Target = 'express' | 'plain';
 
 /** Sends `spec` to both apps, asserts identical responses, returns the instrumented side's span. */
-async function same(t: ExecutionContext, target: Target, name: string, spec: RequestSpec): Promise<{ span: SpanLine; exchange: Exchange; id: string }> {
+async function same(
+  t: ExecutionContext,
+  target: Target,
+  name: string,
+  spec: RequestSpec
+): Promise<{ span: SpanLine; exchange: Exchange; id: string }> {
   const id = caseId(name);
   const withId = { ...spec, headers: { ...spec.headers, 'x-case-id': id } };
   const [a, b] = await Promise.all([send(bare.ports[target], withId), send(agent.ports[target], withId)]);
@@ -190,7 +195,10 @@ test('HEAD, 204 and 304 responses: identical, no body captured', async (t) => {
   t.is(noContent.span.attributes['http.response.body'], undefined);
   const first = await send(bare.ports.express, { path: '/etag' });
   const etagIndex = first.rawHeaders.findIndex((h) => h.toLowerCase() === 'etag');
-  const notModified = await same(t, 'express', 'not-modified', { path: '/etag', headers: { 'if-none-match': first.rawHeaders[etagIndex + 1] } });
+  const notModified = await same(t, 'express', 'not-modified', {
+    path: '/etag',
+    headers: { 'if-none-match': first.rawHeaders[etagIndex + 1] },
+  });
   t.is(notModified.exchange.status, 304);
   t.is(notModified.span.attributes['http.response.body'], undefined);
 });
@@ -235,11 +243,14 @@ test('HTTP keep-alive: several requests over one connection', async (t) => {
     ];
     for (const spec of specs) {
       const exchange = await new Promise<Exchange>((resolve, reject) => {
-        const req = http.request({ host: '127.0.0.1', port, method: spec.method ?? 'GET', path: spec.path, headers: spec.headers, agent: keepAlive }, (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, rawHeaders: res.rawHeaders, body: Buffer.concat(chunks) }));
-        });
+        const req = http.request(
+          { host: '127.0.0.1', port, method: spec.method ?? 'GET', path: spec.path, headers: spec.headers, agent: keepAlive },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, rawHeaders: res.rawHeaders, body: Buffer.concat(chunks) }));
+          }
+        );
         req.on('error', reject);
         reused.push(false);
         req.on('socket', () => (reused[reused.length - 1] = req.reusedSocket));

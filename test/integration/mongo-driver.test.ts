@@ -65,11 +65,15 @@ async function runSequence(collectionName: string): Promise<Outcome[]> {
     );
     await step('find with batches', async () => (await orders.find({ status: 'paid' }, { batchSize: 20 }).toArray()).length);
     await step('findOne', () => orders.findOne({ _id: 1 }));
-    await step('find projection sort limit', () => orders.find({ n: { $gte: 10 } }, { projection: { n: 1 }, sort: { n: -1 }, limit: 3 }).toArray());
+    await step('find projection sort limit', () =>
+      orders.find({ n: { $gte: 10 } }, { projection: { n: 1 }, sort: { n: -1 }, limit: 3 }).toArray()
+    );
     await step('updateOne', () => orders.updateOne({ _id: 1 }, { $set: { status: 'paid' } }));
     await step('updateMany', () => orders.updateMany({ status: 'new' }, { $inc: { n: 1000 } }));
     await step('upsert', () => orders.updateOne({ _id: 9999 }, { $set: { status: 'ghost' } }, { upsert: true }));
-    await step('aggregate', () => orders.aggregate([{ $match: { status: 'paid' } }, { $sort: { n: 1 } }, { $limit: 2 }, { $project: { n: 1 } }]).toArray());
+    await step('aggregate', () =>
+      orders.aggregate([{ $match: { status: 'paid' } }, { $sort: { n: 1 } }, { $limit: 2 }, { $project: { n: 1 } }]).toArray()
+    );
     await step('countDocuments', () => orders.countDocuments({ status: 'paid' }));
     await step('cursor closed early', async () => {
       const cursor = orders.find({}, { batchSize: 5 });
@@ -144,7 +148,10 @@ test.serial('DATABASE elements under the request path key, errors counted, nothi
       await c.insertOne({ a: 1 });
       await c.findOne({ a: 1 });
       await c.findOne({ a: 2 });
-      await client.db(dbName).command({ ckNoSuchCommand: 1 }).catch(() => undefined);
+      await client
+        .db(dbName)
+        .command({ ckNoSuchCommand: 1 })
+        .catch(() => undefined);
     });
     const { spans, paths } = await harness.flush();
     const mine = paths.filter((p) => p.pathKey === pathKey && p.element.type === 'DATABASE');
@@ -154,7 +161,11 @@ test.serial('DATABASE elements under the request path key, errors counted, nothi
     const inserts = spansWhere(spans, (a) => a['db.collection.name'] === collection && a['db.operation.name'] === 'insert');
     t.is(inserts.length, 1, 'the insert outside a request made no span');
   } finally {
-    await client.db(dbName).collection(collection).drop().catch(() => undefined);
+    await client
+      .db(dbName)
+      .collection(collection)
+      .drop()
+      .catch(() => undefined);
     await client.close();
   }
 });

@@ -19,10 +19,20 @@ test('handshake, CRUD, cursors, aggregate, errors and unacknowledged writes over
     const c = db.collection<{ _id: number; n: number; tag?: string }>('items');
     await c.insertMany(Array.from({ length: 120 }, (_, i) => ({ _id: i, n: i, tag: i % 3 === 0 ? 'fizz' : 'other' })));
     t.is((await c.find({}, { batchSize: 7 }).toArray()).length, 120);
-    t.deepEqual(await c.find({ n: { $in: [3, 5] } }).sort({ n: -1 }).project({ _id: 0, n: 1 }).toArray(), [{ n: 5 }, { n: 3 }]);
+    t.deepEqual(
+      await c
+        .find({ n: { $in: [3, 5] } })
+        .sort({ n: -1 })
+        .project({ _id: 0, n: 1 })
+        .toArray(),
+      [{ n: 5 }, { n: 3 }]
+    );
     t.is((await c.updateMany({ tag: 'fizz' }, { $inc: { n: 1000 } })).modifiedCount, 40);
     t.is(await c.countDocuments({ n: { $gte: 1000 } }), 40);
-    t.deepEqual(await c.aggregate([{ $match: { tag: 'other' } }, { $skip: 1 }, { $limit: 2 }, { $project: { _id: 1 } }]).toArray(), [{ _id: 2 }, { _id: 4 }]);
+    t.deepEqual(await c.aggregate([{ $match: { tag: 'other' } }, { $skip: 1 }, { $limit: 2 }, { $project: { _id: 1 } }]).toArray(), [
+      { _id: 2 },
+      { _id: 4 },
+    ]);
     t.is((await c.deleteMany({ tag: 'fizz' })).deletedCount, 40);
     const error = await t.throwsAsync(c.insertOne({ _id: 1, n: 0 }));
     t.is((error as MongoServerError).code, 11000);

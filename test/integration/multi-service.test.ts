@@ -58,7 +58,10 @@ test('graph paths chain across three services and split by route', async (t) => 
   const parents = stock.map((r) => r.parentKey).sort();
   t.deepEqual(parents, [browse[0].pathKey, orders[0].pathKey].sort());
   t.not(stock[0].pathKey, stock[1].pathKey);
-  t.is(stock.reduce((n, r) => n + r.calls, 0), 30);
+  t.is(
+    stock.reduce((n, r) => n + r.calls, 0),
+    30
+  );
 
   // Exit elements are recorded under the caller's path.
   const ordersCalls = rows.filter((r) => r.service === 'orders' && r.element.type === 'HTTP_CLIENT');

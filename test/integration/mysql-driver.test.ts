@@ -56,8 +56,14 @@ async function runSequence(): Promise<Outcome[]> {
   try {
     await step('create', async () => (await conn.query(`CREATE TABLE ${table} (id INT PRIMARY KEY, name VARCHAR(64), data BLOB)`))[0]);
     await step('insert literal', async () => (await conn.query(`INSERT INTO ${table} (id, name) VALUES (1, '${SECRET}')`))[0]);
-    await step('insert values', async () => (await conn.query(`INSERT INTO ${table} (id, name, data) VALUES (?, ?, ?)`, [2, SECRET, Buffer.from([0, 1, 2, 255])]))[0]);
-    await step('insert object form', async () => (await conn.query({ sql: `INSERT INTO ${table} (id, name) VALUES (?, ?);`, values: [3, 'carol'] }))[0]);
+    await step(
+      'insert values',
+      async () => (await conn.query(`INSERT INTO ${table} (id, name, data) VALUES (?, ?, ?)`, [2, SECRET, Buffer.from([0, 1, 2, 255])]))[0]
+    );
+    await step(
+      'insert object form',
+      async () => (await conn.query({ sql: `INSERT INTO ${table} (id, name) VALUES (?, ?);`, values: [3, 'carol'] }))[0]
+    );
     await step('select', async () => (await conn.query(`SELECT id, name, data FROM ${table} ORDER BY id`))[0]);
     await step('execute prepared', async () => (await conn.execute(`SELECT name FROM ${table} WHERE id = ?`, [2]))[0]);
     await step('execute prepared again', async () => (await conn.execute(`SELECT name FROM ${table} WHERE id = ?`, [3]))[0]);
@@ -119,7 +125,9 @@ mysqlTest.serial('spans: values never inlined, summary attributes, row counts, b
   for (const span of spans) t.false(JSON.stringify(span).includes(SECRET), `no literal value in span ${span.name}`);
   for (const span of spans) t.false(JSON.stringify(span).includes('ck_route'), 'our comment is not in db.query.text');
 
-  const values = mine.find((s) => String(s.attributes['db.query.text']).startsWith(`INSERT INTO ${table} (id, name, data) VALUES (?, ?, ?)`));
+  const values = mine.find((s) =>
+    String(s.attributes['db.query.text']).startsWith(`INSERT INTO ${table} (id, name, data) VALUES (?, ?, ?)`)
+  );
   t.truthy(values, 'bound values not formatted into the statement');
   t.is(values!.attributes['db.operation.name'], 'INSERT');
   t.is(values!.attributes['db.collection.name'], table);
@@ -139,7 +147,9 @@ mysqlTest.serial('spans: values never inlined, summary attributes, row counts, b
   const failed = spansWhere(spans, (a) => a['db.query.text'] === 'SELEC ?');
   t.is(failed[0]?.status.code, 2, 'syntax error span has error status');
   t.false(String(failed[0]?.status.message).includes('SELEC 1'), 'statement excerpts in error messages are masked');
-  const duplicate = spansWhere(spans, (a) => a['db.query.text'] === `INSERT INTO ${table} (id, name) VALUES (?, ?)`).find((s) => s.status.code === 2);
+  const duplicate = spansWhere(spans, (a) => a['db.query.text'] === `INSERT INTO ${table} (id, name) VALUES (?, ?)`).find(
+    (s) => s.status.code === 2
+  );
   t.is(duplicate?.status.message, 'Duplicate entry ? for key ?');
   const execute = mine.filter((s) => s.attributes['db.query.text'] === `SELECT name FROM ${table} WHERE id = ?`);
   t.true(execute.length >= 2, 'prepared statements and pool queries recorded');

@@ -30,9 +30,20 @@ test('the packed tarball installs and works in an empty directory', (t) => {
   t.true(fs.existsSync(path.join(pkgDir, 'build/src/index.d.ts')), 'type declarations ship');
   t.false(fs.existsSync(path.join(pkgDir, 'test')), 'tests do not ship');
 
-  const exportsUsed = ['init', 'CKHttpInstrumentation', 'CKExpressInstrumentation', 'CKGrpcInstrumentation',
-    'CKIORedisInstrumentation', 'CKMongoDBInstrumentation', 'CKPgInstrumentation', 'CKMySQL2Instrumentation',
-    'registerFilter', 'unregisterFilter', 'CKRoutePropagator', 'getPathKey'];
+  const exportsUsed = [
+    'init',
+    'CKHttpInstrumentation',
+    'CKExpressInstrumentation',
+    'CKGrpcInstrumentation',
+    'CKIORedisInstrumentation',
+    'CKMongoDBInstrumentation',
+    'CKPgInstrumentation',
+    'CKMySQL2Instrumentation',
+    'registerFilter',
+    'unregisterFilter',
+    'CKRoutePropagator',
+    'getPathKey',
+  ];
   const cjs = `const ck = require('ck-agent');
 const missing = ${JSON.stringify(exportsUsed)}.filter((n) => typeof ck[n] !== 'function');
 if (missing.length) throw new Error('missing ' + missing);

@@ -47,21 +47,42 @@ async function runSequence(): Promise<Outcome[]> {
   try {
     await step('create', async () => (await client.query(`CREATE TABLE ${table} (id int PRIMARY KEY, name text, data bytea)`)).command);
     await step('insert literal', async () => (await client.query(`INSERT INTO ${table} (id, name) VALUES (1, '${SECRET}')`)).rowCount);
-    await step('insert params', async () => (await client.query(`INSERT INTO ${table} (id, name, data) VALUES ($1, $2, $3)`, [2, 'bob', Buffer.from([0, 1, 2, 255, 254])])).rowCount);
-    await step('insert config object', async () =>
-      (await client.query({ text: `INSERT INTO ${table} (id, name) VALUES ($1, $2);`, values: [3, 'carol'] })).rowCount
+    await step(
+      'insert params',
+      async () =>
+        (await client.query(`INSERT INTO ${table} (id, name, data) VALUES ($1, $2, $3)`, [2, 'bob', Buffer.from([0, 1, 2, 255, 254])]))
+          .rowCount
+    );
+    await step(
+      'insert config object',
+      async () => (await client.query({ text: `INSERT INTO ${table} (id, name) VALUES ($1, $2);`, values: [3, 'carol'] })).rowCount
     );
     await step('select', async () => (await client.query(`SELECT id, name, data FROM ${table} ORDER BY id`)).rows);
-    await step('select rowMode array', async () => (await client.query({ text: `SELECT id FROM ${table} ORDER BY id`, rowMode: 'array' })).rows);
-    await step('named prepared', async () => (await client.query({ name: `${table}_by_id`, text: `SELECT name FROM ${table} WHERE id = $1`, values: [2] })).rows);
-    await step('named prepared again', async () => (await client.query({ name: `${table}_by_id`, text: `SELECT name FROM ${table} WHERE id = $1`, values: [3] })).rows);
-    await step('callback api', () =>
-      new Promise((resolve, reject) => client.query(`SELECT count(*)::int AS n FROM ${table}`, (err, res) => (err ? reject(err) : resolve(res.rows))))
+    await step(
+      'select rowMode array',
+      async () => (await client.query({ text: `SELECT id FROM ${table} ORDER BY id`, rowMode: 'array' })).rows
     );
-    await step('callback with values', () =>
-      new Promise((resolve, reject) =>
-        client.query(`SELECT name FROM ${table} WHERE id = $1`, [1], (err, res) => (err ? reject(err) : resolve(res.rows)))
-      )
+    await step(
+      'named prepared',
+      async () => (await client.query({ name: `${table}_by_id`, text: `SELECT name FROM ${table} WHERE id = $1`, values: [2] })).rows
+    );
+    await step(
+      'named prepared again',
+      async () => (await client.query({ name: `${table}_by_id`, text: `SELECT name FROM ${table} WHERE id = $1`, values: [3] })).rows
+    );
+    await step(
+      'callback api',
+      () =>
+        new Promise((resolve, reject) =>
+          client.query(`SELECT count(*)::int AS n FROM ${table}`, (err, res) => (err ? reject(err) : resolve(res.rows)))
+        )
+    );
+    await step(
+      'callback with values',
+      () =>
+        new Promise((resolve, reject) =>
+          client.query(`SELECT name FROM ${table} WHERE id = $1`, [1], (err, res) => (err ? reject(err) : resolve(res.rows)))
+        )
     );
     await step('multi statement', async () => {
       const results = (await client.query(`SELECT 1 AS a; SELECT 2 AS b`)) as unknown as Array<{ rows: unknown[] }>;
@@ -181,16 +202,21 @@ pgTest.serial('ck_route comment reaches the server inside a request, not outside
     const current = 'SELECT query FROM pg_stat_activity WHERE pid = pg_backend_pid()';
     const { result, pathKey } = await harness.inRequest('/pg/comment', async () => (await client.query(current)).rows[0].query as string);
     t.is(result, `${current} /*ck_route='1-${pathKey}-00'*/`);
-    const { result: semicolon } = await harness.inRequest('/pg/comment', async () => (await client.query(`${current};`)).rows[0].query as string);
+    const { result: semicolon } = await harness.inRequest(
+      '/pg/comment',
+      async () => (await client.query(`${current};`)).rows[0].query as string
+    );
     t.regex(semicolon, /\/\*ck_route='1-[0-9a-f]{16}-00'\*\/;$/);
     const outside = (await client.query(current)).rows[0].query as string;
     t.is(outside, current);
-    const { result: named } = await harness.inRequest('/pg/comment', async () =>
-      (await client.query({ name: 'ck_current_query', text: current })).rows[0].query as string
+    const { result: named } = await harness.inRequest(
+      '/pg/comment',
+      async () => (await client.query({ name: 'ck_current_query', text: current })).rows[0].query as string
     );
     t.is(named, current);
-    const { result: lineComment } = await harness.inRequest('/pg/comment', async () =>
-      (await client.query(`${current} -- note`)).rows[0].query as string
+    const { result: lineComment } = await harness.inRequest(
+      '/pg/comment',
+      async () => (await client.query(`${current} -- note`)).rows[0].query as string
     );
     t.is(lineComment, `${current} -- note`);
   } finally {
@@ -254,6 +280,9 @@ pgTest.serial('disable() stops spans; re-enable resumes', async (t) => {
   await harness.inRequest('/pg/enabled', async () => client.query(`SELECT 2 AS ${marker}_on`));
   await client.end();
   const { spans } = await harness.flush();
-  t.is(spansWhere(spans, (a) => String(a['db.query.text']).includes(`AS ${marker}`) && !String(a['db.query.text']).includes('_on')).length, 0);
+  t.is(
+    spansWhere(spans, (a) => String(a['db.query.text']).includes(`AS ${marker}`) && !String(a['db.query.text']).includes('_on')).length,
+    0
+  );
   t.is(spansWhere(spans, (a) => String(a['db.query.text']).includes(`${marker}_on`)).length, 1);
 });

@@ -28,7 +28,9 @@ interface Outcome {
 }
 
 function plain(value: unknown): unknown {
-  return JSON.parse(JSON.stringify(value ?? null, (_k, v) => (v && v.type === 'Buffer' ? `hex:${Buffer.from(v.data).toString('hex')}` : v)));
+  return JSON.parse(
+    JSON.stringify(value ?? null, (_k, v) => (v && v.type === 'Buffer' ? `hex:${Buffer.from(v.data).toString('hex')}` : v))
+  );
 }
 
 async function runSequence(): Promise<Outcome[]> {
@@ -181,5 +183,11 @@ test('redisStatement: reads keep keys, writes keep the key only, credentials nev
   t.is(redisStatement('ping', []), 'ping');
   t.is(redisStatement('get', [Buffer.from([0xff, 0xfe])]), 'get [binary 2 bytes]');
   t.is(redisStatement('get', ['k'.repeat(500)]).length, 'get '.length + 128 + 1);
-  t.true(redisStatement('mget', Array.from({ length: 10000 }, (_, i) => `key${i}`), 200).length <= 200);
+  t.true(
+    redisStatement(
+      'mget',
+      Array.from({ length: 10000 }, (_, i) => `key${i}`),
+      200
+    ).length <= 200
+  );
 });

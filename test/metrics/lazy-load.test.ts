@@ -28,7 +28,11 @@ const NEVER = ['pako', '@assemblyscript/loader', 'base64-js'];
 const cases: Array<{ type: string; expected: string[]; absent: string[] }> = [
   { type: 'OTLP', expected: [GRPC_EXPORTER, '@grpc/grpc-js'], absent: [PROTO_EXPORTER, PROMETHEUS_EXPORTER] },
   { type: 'OTLP_HTTP', expected: [PROTO_EXPORTER], absent: [GRPC_EXPORTER, PROMETHEUS_EXPORTER, '@grpc/grpc-js'] },
-  { type: 'PROMETHEUS', expected: [PROMETHEUS_EXPORTER], absent: [GRPC_EXPORTER, PROTO_EXPORTER, '@grpc/grpc-js', '@opentelemetry/otlp-transformer'] },
+  {
+    type: 'PROMETHEUS',
+    expected: [PROMETHEUS_EXPORTER],
+    absent: [GRPC_EXPORTER, PROTO_EXPORTER, '@grpc/grpc-js', '@opentelemetry/otlp-transformer'],
+  },
   { type: 'LOGGING', expected: [], absent: [...EXPORTERS, '@grpc/grpc-js', '@opentelemetry/otlp-transformer'] },
   { type: 'NONE', expected: [], absent: [...EXPORTERS, '@grpc/grpc-js', '@opentelemetry/otlp-transformer'] },
 ];

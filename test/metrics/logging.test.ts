@@ -7,7 +7,22 @@ import { testConfig, testResource, httpEntry, dbExit } from './helpers';
 
 const KEY = '4f1c2a9be07d3318';
 const ROOT = '0000000000000000';
-const ROW_KEYS = ['type', 'service', 'pathKey', 'parentKey', 'element', 'calls', 'errors', 'p50', 'p90', 'p95', 'p99', 'max', 'intervalStart', 'intervalEnd'];
+const ROW_KEYS = [
+  'type',
+  'service',
+  'pathKey',
+  'parentKey',
+  'element',
+  'calls',
+  'errors',
+  'p50',
+  'p90',
+  'p95',
+  'p99',
+  'max',
+  'intervalStart',
+  'intervalEnd',
+];
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 function tmpFile(): string {
@@ -60,7 +75,12 @@ test('LOGGING writes one JSON line per series in the documented key order, per-i
     errors: 2,
     max: 0.1,
   });
-  for (const [key, exact] of [['p50', 0.05], ['p90', 0.09], ['p95', 0.095], ['p99', 0.099]] as const) {
+  for (const [key, exact] of [
+    ['p50', 0.05],
+    ['p90', 0.09],
+    ['p95', 0.095],
+    ['p99', 0.099],
+  ] as const) {
     t.true(Math.abs(http[key] - exact) / exact <= 0.01, `${key} ${http[key]} vs ${exact}`);
   }
   const db = rows.find((r) => r.element.type === 'DATABASE');

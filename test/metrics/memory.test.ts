@@ -32,7 +32,9 @@ test('2 000 active series with realistic latencies stay within 16 KiB per series
 
 test('100 000 distinct paths into a cap of 2 000: at most 2 001 series exported, memory flat past the cap', async (t) => {
   const result = await probe('cardinality');
-  t.log(`heap for the first 2 000 series: ${result.heapAtCap} bytes; growth over the next 98 000 paths: ${result.growthPast98000Paths} bytes`);
+  t.log(
+    `heap for the first 2 000 series: ${result.heapAtCap} bytes; growth over the next 98 000 paths: ${result.growthPast98000Paths} bytes`
+  );
   t.is(result.active, 2000);
   t.is(result.overflowRecords, 98_000);
   t.true(result.exportedSeries <= 2001 && result.exportedSeries > 0, `exported ${result.exportedSeries}`);

@@ -108,7 +108,10 @@ test('minCalls: a series below the threshold is not exported and its counts carr
   for (let i = 0; i < 5; i++) s.record(KEY, ROOT, dbExit('SELECT orders'), 0.002, false);
   clock.t += 5000;
   const first = s.collectInterval();
-  t.deepEqual(first.rows.map((r) => r.series.elementName), ['SELECT orders']);
+  t.deepEqual(
+    first.rows.map((r) => r.series.elementName),
+    ['SELECT orders']
+  );
   for (let i = 0; i < 2; i++) s.record(KEY, ROOT, httpEntry('GET /slow'), 0.02, false);
   clock.t += 5000;
   const second = s.collectInterval();

@@ -49,7 +49,11 @@ function span(tracer: Tracer, kind: SpanKind, attributes: Attributes, parent = R
 
 test('HTTP server span: entry element from http.route, keyed from the root', (t) => {
   const { recorder, tracer } = setup();
-  const server = span(tracer, SpanKind.SERVER, { 'http.request.method': 'GET', 'http.route': '/orders/:id', 'http.response.status_code': 200 });
+  const server = span(tracer, SpanKind.SERVER, {
+    'http.request.method': 'GET',
+    'http.route': '/orders/:id',
+    'http.response.status_code': 200,
+  });
   server.end();
   t.is(recorder.records.length, 1);
   const [record] = recorder.records;
@@ -73,17 +77,30 @@ test('a 4xx server response is not an error; a 5xx is', (t) => {
   const { recorder, tracer } = setup();
   span(tracer, SpanKind.SERVER, { 'http.request.method': 'GET', 'http.route': '/a', 'http.response.status_code': 403 }).end();
   span(tracer, SpanKind.SERVER, { 'http.request.method': 'GET', 'http.route': '/a', 'http.response.status_code': 500 }).end();
-  t.deepEqual(recorder.records.map((r) => r.error), [false, true]);
+  t.deepEqual(
+    recorder.records.map((r) => r.error),
+    [false, true]
+  );
 });
 
 test('exit spans inside a request are recorded under the request path', (t) => {
   const { recorder, tracer } = setup();
   const server = span(tracer, SpanKind.SERVER, { 'http.request.method': 'GET', 'http.route': '/checkout' });
   const inRequest = trace.setSpan(ROOT_CONTEXT, server);
-  const client = span(tracer, SpanKind.CLIENT, { 'http.request.method': 'GET', 'server.address': 'inventory', 'server.port': 8080, 'url.path': '/stock/77' }, inRequest);
+  const client = span(
+    tracer,
+    SpanKind.CLIENT,
+    { 'http.request.method': 'GET', 'server.address': 'inventory', 'server.port': 8080, 'url.path': '/stock/77' },
+    inRequest
+  );
   client.setStatus({ code: SpanStatusCode.ERROR });
   client.end();
-  const db = span(tracer, SpanKind.CLIENT, { 'db.system.name': 'postgresql', 'db.query.text': "SELECT * FROM orders WHERE id = 'secret'", 'db.namespace': 'shop' }, inRequest);
+  const db = span(
+    tracer,
+    SpanKind.CLIENT,
+    { 'db.system.name': 'postgresql', 'db.query.text': "SELECT * FROM orders WHERE id = 'secret'", 'db.namespace': 'shop' },
+    inRequest
+  );
   db.end();
   const cache = span(tracer, SpanKind.CLIENT, { 'db.system': 'redis', 'db.statement': 'get cart:1' }, inRequest);
   cache.end();
@@ -109,17 +126,34 @@ test('exit spans inside a request are recorded under the request path', (t) => {
 
 test('gRPC server and client spans map to GRPC_SERVICE / GRPC_CLIENT; non-OK status is an error', (t) => {
   const { recorder, tracer } = setup();
-  const server = span(tracer, SpanKind.SERVER, { 'rpc.system': 'grpc', 'rpc.service': 'shop.Inventory', 'rpc.method': 'Reserve', 'rpc.grpc.status_code': 0 });
+  const server = span(tracer, SpanKind.SERVER, {
+    'rpc.system': 'grpc',
+    'rpc.service': 'shop.Inventory',
+    'rpc.method': 'Reserve',
+    'rpc.grpc.status_code': 0,
+  });
   const client = span(
     tracer,
     SpanKind.CLIENT,
-    { 'rpc.system': 'grpc', 'rpc.service': 'shop.Pricing', 'rpc.method': 'Quote', 'net.peer.name': 'pricing', 'net.peer.port': 50051, 'rpc.grpc.status_code': 14 },
+    {
+      'rpc.system': 'grpc',
+      'rpc.service': 'shop.Pricing',
+      'rpc.method': 'Quote',
+      'net.peer.name': 'pricing',
+      'net.peer.port': 50051,
+      'rpc.grpc.status_code': 14,
+    },
     trace.setSpan(ROOT_CONTEXT, server)
   );
   client.end();
   server.end();
   const [clientRec, serverRec] = recorder.records;
-  t.deepEqual(serverRec.element, { type: 'GRPC_SERVICE', name: 'shop.Inventory/Reserve', role: 'entry', attributes: { 'rpc.service': 'shop.Inventory' } });
+  t.deepEqual(serverRec.element, {
+    type: 'GRPC_SERVICE',
+    name: 'shop.Inventory/Reserve',
+    role: 'entry',
+    attributes: { 'rpc.service': 'shop.Inventory' },
+  });
   t.false(serverRec.error);
   t.is(clientRec.element.type, 'GRPC_CLIENT');
   t.is(clientRec.element.attributes?.['server.address'], 'pricing:50051');
@@ -128,7 +162,12 @@ test('gRPC server and client spans map to GRPC_SERVICE / GRPC_CLIENT; non-OK sta
 
 test('MongoDB and messaging spans', (t) => {
   const { recorder, tracer } = setup();
-  span(tracer, SpanKind.CLIENT, { 'db.system': 'mongodb', 'db.operation': 'find', 'db.mongodb.collection': 'orders', 'db.name': 'shop' }).end();
+  span(tracer, SpanKind.CLIENT, {
+    'db.system': 'mongodb',
+    'db.operation': 'find',
+    'db.mongodb.collection': 'orders',
+    'db.name': 'shop',
+  }).end();
   span(tracer, SpanKind.PRODUCER, { 'messaging.system': 'kafka', 'messaging.destination.name': 'orders' }).end();
   span(tracer, SpanKind.CONSUMER, { 'messaging.system': 'kafka', 'messaging.destination.name': 'orders' }).end();
   const [mongo, producer, consumer] = recorder.records;
@@ -160,10 +199,14 @@ test('spans without a graph element (internal) are not recorded but still get th
 test('an incoming ck-route makes the server span a child path with that parent key', (t) => {
   const { recorder, tracer } = setup();
   const parentKey = '4f1c2a9be07d3318';
-  const extracted = new CKRoutePropagator().extract(ROOT_CONTEXT, { 'ck-route': formatRoute(parentKey, 1) }, {
-    get: (carrier, key) => (carrier as Record<string, string>)[key],
-    keys: (carrier) => Object.keys(carrier as object),
-  });
+  const extracted = new CKRoutePropagator().extract(
+    ROOT_CONTEXT,
+    { 'ck-route': formatRoute(parentKey, 1) },
+    {
+      get: (carrier, key) => (carrier as Record<string, string>)[key],
+      keys: (carrier) => Object.keys(carrier as object),
+    }
+  );
   const server = span(tracer, SpanKind.SERVER, { 'http.request.method': 'GET', 'http.route': '/stock/:sku' }, extracted);
   t.true(getPathState(trace.setSpan(ROOT_CONTEXT, server))?.forceCapture, 'flags travel with the path');
   server.end();

@@ -4,7 +4,8 @@ import { SqlLexer, SqlToken, type SqlDialect } from '../../src/sql/lexer';
 function tokens(sql: string, dialect: SqlDialect): Array<[SqlToken, string]> {
   const lexer = new SqlLexer(sql, dialect);
   const out: Array<[SqlToken, string]> = [];
-  while (lexer.next() !== SqlToken.End) out.push([lexer.kind, lexer.kind === SqlToken.QuotedIdentifier ? lexer.identifier() : lexer.text()]);
+  while (lexer.next() !== SqlToken.End)
+    out.push([lexer.kind, lexer.kind === SqlToken.QuotedIdentifier ? lexer.identifier() : lexer.text()]);
   return out;
 }
 

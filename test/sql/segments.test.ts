@@ -6,8 +6,10 @@ test('masks string and number literals, keeps identifiers and placeholders (post
     maskSql("SELECT id, t1.col_2 FROM t1 WHERE name = 'bob' AND age > 42 AND x = $1", 'postgresql'),
     'SELECT id, t1.col_2 FROM t1 WHERE name = ? AND age > ? AND x = $1'
   );
-  t.is(maskSql('SELECT "Weird Col" FROM "T" WHERE v IN (1, 2.5, -3e10, .5)', 'postgresql'),
-    'SELECT "Weird Col" FROM "T" WHERE v IN (?, ?, -?, ?)');
+  t.is(
+    maskSql('SELECT "Weird Col" FROM "T" WHERE v IN (1, 2.5, -3e10, .5)', 'postgresql'),
+    'SELECT "Weird Col" FROM "T" WHERE v IN (?, ?, -?, ?)'
+  );
 });
 
 test('postgresql: backslash is an ordinary character except in E strings', (t) => {
@@ -22,8 +24,10 @@ test('postgresql: dollar-quoted bodies are masked, $1 parameters are kept', (t) 
 });
 
 test('mysql: backslash escapes, double quotes are strings, backticks identifiers, # comments', (t) => {
-  t.is(maskSql("SELECT `a b` FROM t WHERE s = 'it\\'s' AND d = \"secret\" # note 5", 'mysql'),
-    'SELECT `a b` FROM t WHERE s = ? AND d = ? # note 5');
+  t.is(
+    maskSql("SELECT `a b` FROM t WHERE s = 'it\\'s' AND d = \"secret\" # note 5", 'mysql'),
+    'SELECT `a b` FROM t WHERE s = ? AND d = ? # note 5'
+  );
   t.is(maskSql('SELECT 5--1', 'mysql'), 'SELECT ?--?');
   t.is(maskSql('SELECT 0x1F, x', 'mysql'), 'SELECT ?, x');
 });

@@ -7,24 +7,24 @@ type Expected = { operation: string; table?: string };
 const CASES: Array<[string, Expected, string[]?]> = [
   // SELECT
   ['SELECT * FROM users WHERE id = 1', { operation: 'SELECT', table: 'users' }, ['1']],
-  ['select id, name from orders where name = \'alice\'', { operation: 'SELECT', table: 'orders' }, ['alice']],
+  ["select id, name from orders where name = 'alice'", { operation: 'SELECT', table: 'orders' }, ['alice']],
   ['SELECT 1', { operation: 'SELECT' }],
   ['SELECT NOW()', { operation: 'SELECT' }],
   ['SELECT a FROM public.orders o JOIN items i ON i.order_id = o.id', { operation: 'SELECT', table: 'public.orders' }],
   ['SELECT * FROM "Order Items" WHERE x = $1', { operation: 'SELECT', table: 'Order Items' }],
   ['SELECT * FROM "my""table"', { operation: 'SELECT', table: 'my"table' }],
   ['SELECT * FROM `shop`.`orders` WHERE id = ?', { operation: 'SELECT', table: 'shop.orders' }],
-  ['SELECT * FROM [dbo].[Customers] WHERE Name = N\'Bob\'', { operation: 'SELECT', table: 'dbo.Customers' }, ['Bob']],
+  ["SELECT * FROM [dbo].[Customers] WHERE Name = N'Bob'", { operation: 'SELECT', table: 'dbo.Customers' }, ['Bob']],
   ['SELECT * FROM shop . orders', { operation: 'SELECT', table: 'shop.orders' }],
-  ['SELECT * FROM (SELECT * FROM inner_table WHERE v = \'x\') AS sub', { operation: 'SELECT', table: 'inner_table' }, ['x']],
+  ["SELECT * FROM (SELECT * FROM inner_table WHERE v = 'x') AS sub", { operation: 'SELECT', table: 'inner_table' }, ['x']],
   ['SELECT * FROM ((SELECT 1) UNION (SELECT 2)) s', { operation: 'SELECT' }],
   ['SELECT EXTRACT(YEAR FROM created_at) FROM events', { operation: 'SELECT', table: 'events' }],
   ['SELECT (SELECT max(x) FROM other) AS m FROM main_t', { operation: 'SELECT', table: 'main_t' }],
   ['SELECT * FROM generate_series(1, 10)', { operation: 'SELECT' }],
   ['SELECT * FROM ONLY parent_t', { operation: 'SELECT', table: 'parent_t' }],
   ['(SELECT a FROM t1) UNION ALL (SELECT a FROM t2)', { operation: 'SELECT', table: 't1' }],
-  ['SELECT * FROM t WHERE s = \'it\'\'s FROM secret_a\'', { operation: 'SELECT', table: 't' }, ['secret_a']],
-  ['SELECT \'x\\\' FROM secret_b\' AS v FROM t', { operation: 'SELECT', table: 't' }, ['secret_b']],
+  ["SELECT * FROM t WHERE s = 'it''s FROM secret_a'", { operation: 'SELECT', table: 't' }, ['secret_a']],
+  ["SELECT 'x\\' FROM secret_b' AS v FROM t", { operation: 'SELECT', table: 't' }, ['secret_b']],
   ['SELECT $$ FROM secret_c $$ AS v FROM t', { operation: 'SELECT', table: 't' }, ['secret_c']],
   ['SELECT $tag$ FROM secret_d $tag$ FROM t', { operation: 'SELECT', table: 't' }, ['secret_d']],
   ['SELECT 42 AS answer, 3.14e10 FROM numbers', { operation: 'SELECT', table: 'numbers' }, ['42', '3.14']],
@@ -35,18 +35,18 @@ const CASES: Array<[string, Expected, string[]?]> = [
   ['select\n*\nfrom\nlowercase_t', { operation: 'SELECT', table: 'lowercase_t' }],
   ['SELECT * FROM t /* FROM other */', { operation: 'SELECT', table: 't' }],
   // INSERT / REPLACE / UPSERT
-  ['INSERT INTO orders (id, note) VALUES (1, \'secret_e\')', { operation: 'INSERT', table: 'orders' }, ['secret_e', '1']],
+  ["INSERT INTO orders (id, note) VALUES (1, 'secret_e')", { operation: 'INSERT', table: 'orders' }, ['secret_e', '1']],
   ['insert into "public"."Orders" values ($1, $2)', { operation: 'INSERT', table: 'public.Orders' }],
-  ['INSERT IGNORE INTO logs SET a = \'bval\'', { operation: 'INSERT', table: 'logs' }, ['bval']],
+  ["INSERT IGNORE INTO logs SET a = 'bval'", { operation: 'INSERT', table: 'logs' }, ['bval']],
   ['INSERT logs_no_into VALUES (1)', { operation: 'INSERT', table: 'logs_no_into' }],
-  ['INSERT OR REPLACE INTO kv VALUES (\'k\', \'v\')', { operation: 'INSERT', table: 'kv' }],
+  ["INSERT OR REPLACE INTO kv VALUES ('k', 'v')", { operation: 'INSERT', table: 'kv' }],
   ['INSERT INTO archive SELECT * FROM orders', { operation: 'INSERT', table: 'archive' }],
-  ['REPLACE INTO cache_t (k) VALUES (\'z\')', { operation: 'REPLACE', table: 'cache_t' }, ['z']],
+  ["REPLACE INTO cache_t (k) VALUES ('z')", { operation: 'REPLACE', table: 'cache_t' }, ['z']],
   // UPDATE / DELETE
   ['UPDATE accounts SET balance = 100 WHERE id = 7', { operation: 'UPDATE', table: 'accounts' }, ['100', '7']],
   ['UPDATE LOW_PRIORITY IGNORE items SET x = 1', { operation: 'UPDATE', table: 'items' }],
   ['UPDATE ONLY parent_t SET x = 1', { operation: 'UPDATE', table: 'parent_t' }],
-  ['DELETE FROM sessions WHERE token = \'abc123secret\'', { operation: 'DELETE', table: 'sessions' }, ['abc123secret']],
+  ["DELETE FROM sessions WHERE token = 'abc123secret'", { operation: 'DELETE', table: 'sessions' }, ['abc123secret']],
   ['delete from `app`.`users` where id in (1,2,3)', { operation: 'DELETE', table: 'app.users' }],
   ['DELETE LOW_PRIORITY QUICK FROM q_t', { operation: 'DELETE', table: 'q_t' }],
   ['DELETE t1 FROM t1 JOIN t2 ON t1.id = t2.id', { operation: 'DELETE', table: 't1' }],
@@ -65,9 +65,12 @@ const CASES: Array<[string, Expected, string[]?]> = [
   ['TRUNCATE logs', { operation: 'TRUNCATE', table: 'logs' }],
   ['TRUNCATE TABLE ONLY logs2 RESTART IDENTITY', { operation: 'TRUNCATE', table: 'logs2' }],
   // WITH
-  ['WITH recent AS (SELECT * FROM orders WHERE d > \'2024-01-01\') SELECT * FROM recent', { operation: 'SELECT', table: 'recent' }, ['2024']],
+  ["WITH recent AS (SELECT * FROM orders WHERE d > '2024-01-01') SELECT * FROM recent", { operation: 'SELECT', table: 'recent' }, ['2024']],
   ['WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n+1 FROM t) SELECT n FROM t', { operation: 'SELECT', table: 't' }],
-  ['WITH a AS (SELECT 1), b AS MATERIALIZED (SELECT 2) DELETE FROM gone WHERE x IN (SELECT * FROM a)', { operation: 'DELETE', table: 'gone' }],
+  [
+    'WITH a AS (SELECT 1), b AS MATERIALIZED (SELECT 2) DELETE FROM gone WHERE x IN (SELECT * FROM a)',
+    { operation: 'DELETE', table: 'gone' },
+  ],
   ['WITH moved AS (DELETE FROM q RETURNING *) INSERT INTO done SELECT * FROM moved', { operation: 'INSERT', table: 'done' }],
   ['WITH broken', { operation: 'WITH' }],
   // transaction control and other statements
@@ -77,19 +80,19 @@ const CASES: Array<[string, Expected, string[]?]> = [
   ['ROLLBACK TO SAVEPOINT sp1', { operation: 'ROLLBACK' }],
   ['SET search_path TO shop', { operation: 'SET' }],
   ['SHOW TABLES', { operation: 'SHOW' }],
-  ['CALL do_things(\'secret_f\')', { operation: 'CALL' }, ['secret_f']],
+  ["CALL do_things('secret_f')", { operation: 'CALL' }, ['secret_f']],
   ['MERGE INTO target t USING src s ON t.id = s.id WHEN MATCHED THEN DELETE', { operation: 'MERGE', table: 'target' }],
   ['EXPLAIN ANALYZE SELECT * FROM t', { operation: 'EXPLAIN' }],
   // unknown and junk
   ['', { operation: 'UNKNOWN' }],
   ['   ', { operation: 'UNKNOWN' }],
   ['42', { operation: 'UNKNOWN' }],
-  ['\'just a string\'', { operation: 'UNKNOWN' }],
+  ["'just a string'", { operation: 'UNKNOWN' }],
   ['x1 foo', { operation: 'UNKNOWN' }],
   ['averyveryverylongkeyword stuff', { operation: 'UNKNOWN' }],
   ['Frobnicate the thing', { operation: 'FROBNICATE' }],
   ['SELECT * FROM', { operation: 'SELECT' }],
-  ['SELECT * FROM \'literal_table\'', { operation: 'SELECT' }, ['literal_table']],
+  ["SELECT * FROM 'literal_table'", { operation: 'SELECT' }, ['literal_table']],
   ['INSERT INTO', { operation: 'INSERT' }],
   ['SELECT * FROM a.b.c.d', { operation: 'SELECT' }],
 ];
@@ -114,7 +117,15 @@ test('only the first 4 KiB are scanned', (t) => {
 });
 
 test('unterminated literals and comments never throw', (t) => {
-  for (const sql of ['SELECT \'unterminated FROM t', 'SELECT "x FROM t', 'SELECT /* open FROM t', 'SELECT $$ open', 'SELECT [x', 'SELECT `x', "SELECT '\\"]) {
+  for (const sql of [
+    "SELECT 'unterminated FROM t",
+    'SELECT "x FROM t',
+    'SELECT /* open FROM t',
+    'SELECT $$ open',
+    'SELECT [x',
+    'SELECT `x',
+    "SELECT '\\",
+  ]) {
     t.notThrows(() => summarizeSql(sql));
     t.is(summarizeSql(sql).operation, 'SELECT');
   }

@@ -1,14 +1,6 @@
 /** CKSpan and CKTracer basics: ids, attributes and limits, status, end, time, path state, sampling flag. */
 import test from 'ava';
-import {
-  ROOT_CONTEXT,
-  SpanKind,
-  SpanStatusCode,
-  TraceFlags,
-  defaultTextMapGetter,
-  trace,
-  type Span,
-} from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, defaultTextMapGetter, trace, type Span } from '@opentelemetry/api';
 import { hrTimeToMilliseconds, suppressTracing } from '@opentelemetry/core';
 import { CKRoutePropagator, contextWithPathState, formatRoute, PathState, ROOT_KEY, FLAG_FORCE_CAPTURE } from '../../src/graph';
 import { CKSpan, newSpanId, newTraceId } from '../../src/trace';

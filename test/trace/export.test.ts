@@ -154,7 +154,14 @@ test('sampler traceidratio 0: not exported, but every processor still sees the s
   t.true(isExportSampled(late));
 
   await provider.forceFlush();
-  const names = await receiver.waitFor((r) => (r.spans().length >= 3 ? r.spans().map((s) => s.name).sort() : undefined));
+  const names = await receiver.waitFor((r) =>
+    r.spans().length >= 3
+      ? r
+          .spans()
+          .map((s) => s.name)
+          .sort()
+      : undefined
+  );
   t.deepEqual(names, ['forced', 'forced child', 'late forced']);
   t.is(recorder.ended.length, 4);
   await provider.shutdown();

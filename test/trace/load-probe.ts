@@ -37,7 +37,5 @@ const { createExportSpanProcessor } = require('../../src/trace') as typeof impor
 const processor = createExportSpanProcessor(config, resource);
 const added = Object.keys(require.cache).filter((file) => !before.has(file));
 const packages = [...new Set(added.map(packageOf).filter((p): p is string => p !== undefined))].sort();
-process.stdout.write(
-  JSON.stringify({ exporter: processor ? innerName(processor.exporter) : null, packages }) + '\n'
-);
+process.stdout.write(JSON.stringify({ exporter: processor ? innerName(processor.exporter) : null, packages }) + '\n');
 process.exit(0);

@@ -41,7 +41,9 @@ test('a CK span started inside an SDK span is its child', async (t) => {
   const sdk = new BasicTracerProvider({ resource: makeResource('vanilla') });
   const { provider } = makeProvider();
   const outer = sdk.getTracer('vanilla').startSpan('outer');
-  const inner = context.with(trace.setSpan(context.active(), outer), () => provider.getTracer('ck').startSpan('db', { kind: SpanKind.CLIENT }));
+  const inner = context.with(trace.setSpan(context.active(), outer), () =>
+    provider.getTracer('ck').startSpan('db', { kind: SpanKind.CLIENT })
+  );
   t.true(inner instanceof CKSpan);
   t.is(inner.spanContext().traceId, outer.spanContext().traceId);
   t.is((inner as CKSpan).parentSpanContext?.spanId, outer.spanContext().spanId);

@@ -15,11 +15,7 @@
  *   the body-parsing middleware, before it calls next() (../http/server.ts).
  */
 import type { Instrumentation } from '@opentelemetry/instrumentation';
-import {
-  ExpressInstrumentation,
-  ExpressLayerType,
-  type ExpressInstrumentationConfig,
-} from '@opentelemetry/instrumentation-express';
+import { ExpressInstrumentation, ExpressLayerType, type ExpressInstrumentationConfig } from '@opentelemetry/instrumentation-express';
 import type { InstrumentationContext } from '../../capture/context';
 import { CKInstrumentation } from '../base';
 import { chainHooks } from '../guard';

@@ -30,7 +30,10 @@ export class BoundedJsonWriter {
   /** True once output was dropped because the budget ran out. */
   full = false;
 
-  constructor(private readonly budget: number, private readonly redactKey: KeyRedactor) {}
+  constructor(
+    private readonly budget: number,
+    private readonly redactKey: KeyRedactor
+  ) {}
 
   get length(): number {
     return this.used;

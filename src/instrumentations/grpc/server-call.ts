@@ -20,15 +20,7 @@ import { CKSpan } from '../../trace';
 import { reportHookError } from '../guard';
 import { MessageCapture, isMetadata, metadataHeaders, setBodyAttribute, setMetadataAttributes, singleMetadataValue } from './capture';
 import { messageJson } from './message-json';
-import {
-  STATUS_CANCELLED,
-  STATUS_DEADLINE_EXCEEDED,
-  STATUS_OK,
-  errorCode,
-  setGrpcStatus,
-  type AnyFn,
-  type MethodInfo,
-} from './status';
+import { STATUS_CANCELLED, STATUS_DEADLINE_EXCEEDED, STATUS_OK, errorCode, setGrpcStatus, type AnyFn, type MethodInfo } from './status';
 
 // Minimal shape of the grpc-js server call we touch (no type dependency on grpc-js).
 

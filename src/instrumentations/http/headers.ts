@@ -12,7 +12,6 @@
 import type { Span } from '@opentelemetry/api';
 import type { Redactor } from '../../capture/redaction';
 
-
 /** Bounded work on junk: a header block larger than this is not parsed (Node caps it far lower). */
 const MAX_HEADER_BLOCK = 256 * 1024;
 

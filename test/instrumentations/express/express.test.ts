@@ -75,7 +75,12 @@ async function traceOf(probe: string): Promise<SpanLine[]> {
   for (let i = 0; i < 50; i++) {
     await agent.forceFlush();
     await new Promise((r) => setTimeout(r, 20));
-    const lines = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').split('\n').filter((l) => l.startsWith('{')) : [];
+    const lines = fs.existsSync(logFile)
+      ? fs
+          .readFileSync(logFile, 'utf8')
+          .split('\n')
+          .filter((l) => l.startsWith('{'))
+      : [];
     const spans = lines.map((l) => JSON.parse(l) as SpanLine);
     const server = spans.find((s) => s.kind === 'SERVER' && s.attributes['http.request.header.x-probe'] === probe);
     if (server) return spans.filter((s) => s.traceId === server.traceId && s.kind !== 'CLIENT');
@@ -115,7 +120,10 @@ test.serial('disable → enable', async (t) => {
   const plainPort = await listen(buildApp(versions.express));
   const plain = await get(plainPort, '/orders/3', 'disabled');
   t.is(plain.key, pathKey(ROOT_KEY, SERVICE, httpServiceElement('GET', '/orders/{id}')), 'no route match: template key');
-  t.deepEqual((await traceOf('disabled')).map((s) => s.kind), ['SERVER']);
+  t.deepEqual(
+    (await traceOf('disabled')).map((s) => s.kind),
+    ['SERVER']
+  );
 
   expressInstrumentation.enable();
   const againPort = await listen(buildApp(versions.express5));

@@ -39,13 +39,23 @@ test('every layer is a span when ignoreLayersType is []', async (t) => {
     await agent.forceFlush();
     await new Promise((r) => setTimeout(r, 20));
     spans = fs.existsSync(logFile)
-      ? fs.readFileSync(logFile, 'utf8').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as SpanLine)
+      ? fs
+          .readFileSync(logFile, 'utf8')
+          .split('\n')
+          .filter((l) => l.startsWith('{'))
+          .map((l) => JSON.parse(l) as SpanLine)
       : [];
   }
   server.close();
   await agent.shutdown();
   const names = spans.filter((s) => s.kind === 'INTERNAL').map((s) => s.name);
-  t.true(names.some((n) => n.startsWith('middleware')), names.join(', '));
-  t.true(names.some((n) => n.startsWith('request handler')), names.join(', '));
+  t.true(
+    names.some((n) => n.startsWith('middleware')),
+    names.join(', ')
+  );
+  t.true(
+    names.some((n) => n.startsWith('request handler')),
+    names.join(', ')
+  );
   t.true(spans.some((s) => s.kind === 'SERVER' && s.name === 'GET /things/:id'));
 });

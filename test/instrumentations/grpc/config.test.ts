@@ -31,7 +31,10 @@ test('filters: header stage (all call types) and body stage (unary, server-strea
     t.is(errorCodeOf(results[scenario]), 7, scenario);
     const events = (results[scenario].events ?? []) as Array<{ event: string; metadata?: Record<string, unknown> }>;
     // The handler never ran: it would have sent response metadata (x-resp) first.
-    t.false(events.some((e) => e.event === 'metadata' && e.metadata && 'x-resp' in e.metadata), `${scenario}: handler ran`);
+    t.false(
+      events.some((e) => e.event === 'metadata' && e.metadata && 'x-resp' in e.metadata),
+      `${scenario}: handler ran`
+    );
     const server = scenarioSpans(spans, scenario, 'SERVER');
     t.is(server.length, 1, scenario);
     t.like(server[0].attributes, { 'ck.blocked': true, 'ck.blocked.by': 'test-block', 'rpc.grpc.status_code': 7 });
@@ -56,7 +59,12 @@ test('rpc_metadata and rpc_body switched off: nothing captured, on either side',
   });
   t.is(errorCodeOf(results.unary), 0);
   t.true(spans.length >= 10);
-  for (const span of spans) t.deepEqual(Object.keys(span.attributes).filter((k) => CAPTURE_KEYS.test(k)), [], span.name);
+  for (const span of spans)
+    t.deepEqual(
+      Object.keys(span.attributes).filter((k) => CAPTURE_KEYS.test(k)),
+      [],
+      span.name
+    );
 });
 
 test('each switch is honoured on its own: request metadata + response body only', async (t) => {
@@ -71,8 +79,14 @@ test('each switch is honoured on its own: request metadata + response body only'
     t.is(found.length, 2, method);
     for (const span of found) {
       const keys = Object.keys(span.attributes);
-      t.true(keys.some((k) => k.startsWith('rpc.request.metadata.')), `${method} ${span.kind} request metadata`);
-      t.false(keys.some((k) => k.startsWith('rpc.response.metadata.')), `${method} ${span.kind} response metadata`);
+      t.true(
+        keys.some((k) => k.startsWith('rpc.request.metadata.')),
+        `${method} ${span.kind} request metadata`
+      );
+      t.false(
+        keys.some((k) => k.startsWith('rpc.response.metadata.')),
+        `${method} ${span.kind} response metadata`
+      );
       t.false(keys.includes('rpc.request.body'), `${method} ${span.kind} request body`);
       t.true(keys.includes('rpc.response.body'), `${method} ${span.kind} response body`);
     }
@@ -105,7 +119,10 @@ test('ck-route still propagates when another SDK replaced the global propagator'
   const backend = spans.filter((s) => s.kind === 'SERVER' && s.attributes['ck.route.incoming'] !== undefined);
   t.is(backend.length, 1);
   const frontKey = String(backend[0].attributes['ck.route.incoming']).split('-')[1];
-  t.truthy(spans.find((s) => s.kind === 'SERVER' && s.attributes['ck.path.key'] === frontKey), 'front server span');
+  t.truthy(
+    spans.find((s) => s.kind === 'SERVER' && s.attributes['ck.path.key'] === frontKey),
+    'front server span'
+  );
 });
 
 test('grpc-js required before enable(): patched in place, same app behaviour, spans and capture', async (t) => {

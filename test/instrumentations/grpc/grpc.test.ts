@@ -21,8 +21,7 @@ function run(key: string, start: () => Promise<AppRun>): Promise<AppRun> {
   return p;
 }
 const bare = (style: 'dynamic' | 'generated') => run(`bare-${style}`, () => runGrpcApp({ style }));
-const withAgent = (style: 'dynamic' | 'generated') =>
-  run(`agent-${style}`, () => runGrpcApp({ style, agent: {}, relay: true }));
+const withAgent = (style: 'dynamic' | 'generated') => run(`agent-${style}`, () => runGrpcApp({ style, agent: {}, relay: true }));
 
 for (const style of ['dynamic', 'generated'] as const) {
   test(`${style}: every call type and failure looks the same to the app with and without the agent`, async (t) => {

@@ -72,7 +72,10 @@ function unary(c: AnyClient, request: object, metadata: import('@grpc/grpc-js').
 /** Runs fn inside a CK SERVER span with an HTTP entry element (an incoming request). */
 async function inRequest<T>(fn: () => Promise<T>, flags = 0): Promise<{ result: T; key: string }> {
   const tracer = agent.tracerProvider.getTracer('grpc-inprocess-request');
-  const span = tracer.startSpan('GET /front', { kind: SpanKind.SERVER, attributes: { 'http.request.method': 'GET', 'http.route': '/front' } });
+  const span = tracer.startSpan('GET /front', {
+    kind: SpanKind.SERVER,
+    attributes: { 'http.request.method': 'GET', 'http.route': '/front' },
+  });
   adoptIncomingRoute(span, flags ? `1-${'0'.repeat(15)}1-0${flags}` : undefined, () => undefined);
   const ctx = trace.setSpan(context.active(), span);
   try {
@@ -212,12 +215,16 @@ test.serial('a client that disconnects mid-call: the server span ends once, as C
 });
 
 test.serial('non-ASCII and junk metadata from a raw client: call served, nothing crashes', async (t) => {
-  const { session, done } = rawCall('Unary', { text: 'raw' }, {
-    'x-marker': 'raw-odd',
-    'x-latin': 'caf\u00e9',
-    'ck-route': '1-\u00e9\u00e9\u00e9-00',
-    'x-bad-bin': '!!!not base64!!!',
-  });
+  const { session, done } = rawCall(
+    'Unary',
+    { text: 'raw' },
+    {
+      'x-marker': 'raw-odd',
+      'x-latin': 'caf\u00e9',
+      'ck-route': '1-\u00e9\u00e9\u00e9-00',
+      'x-bad-bin': '!!!not base64!!!',
+    }
+  );
   t.is(await done, '0');
   session.close();
   const [server] = marked(await spans(), 'raw-odd', 'SERVER');

@@ -93,7 +93,10 @@ test.serial('a registered filter or the force-capture flag turns capture on', as
   } finally {
     unregisterFilter(deny);
   }
-  const forced = await call({ 'content-type': 'application/json', 'ck-route': '1-0123456789abcdef-01', 'x-forced': 'yes' }, '{"forced":true}');
+  const forced = await call(
+    { 'content-type': 'application/json', 'ck-route': '1-0123456789abcdef-01', 'x-forced': 'yes' },
+    '{"forced":true}'
+  );
   t.deepEqual(JSON.parse(forced.body), { wrapped: true });
   const span = (await exportedSpans()).find((s) => s.kind === 'SERVER' && s.attributes['http.request.header.x-forced'] === 'yes');
   t.truthy(span, 'force capture exports the span although sampling is off');

@@ -44,7 +44,11 @@ test('enhanced reporting keeps values but redacts secret keys; spans outside req
     t.false(JSON.stringify(spans).includes('hunter2'));
     t.true(userRows.includes(1), 'user responseHook saw our returned_rows');
   } finally {
-    await client.db('test').collection(name).drop().catch(() => undefined);
+    await client
+      .db('test')
+      .collection(name)
+      .drop()
+      .catch(() => undefined);
     await client.close();
   }
 });

@@ -18,7 +18,11 @@ const instrumentation = new CKPgInstrumentation({
     if (info.query.text.includes('ck_throw')) throw new Error('user hook failure');
   },
   responseHook: (span: Span) => {
-    seen.push({ hook: 'response', operation: undefined, rows: (span as unknown as { attributes: Record<string, unknown> }).attributes['db.response.returned_rows'] });
+    seen.push({
+      hook: 'response',
+      operation: undefined,
+      rows: (span as unknown as { attributes: Record<string, unknown> }).attributes['db.response.returned_rows'],
+    });
   },
 });
 
@@ -44,8 +48,14 @@ pgTest.serial('user hooks run after ours and a throwing user hook changes nothin
       return [a.rows, b.rows.length];
     });
     t.deepEqual(result, [[{ ck_throw: 1 }], 3]);
-    t.deepEqual(seen.filter((s) => s.hook === 'request').map((s) => s.operation), ['SELECT', 'SELECT']);
-    t.deepEqual(seen.filter((s) => s.hook === 'response').map((s) => s.rows), [1, 3]);
+    t.deepEqual(
+      seen.filter((s) => s.hook === 'request').map((s) => s.operation),
+      ['SELECT', 'SELECT']
+    );
+    t.deepEqual(
+      seen.filter((s) => s.hook === 'response').map((s) => s.rows),
+      [1, 3]
+    );
   } finally {
     await client.end();
   }
