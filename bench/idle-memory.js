@@ -177,7 +177,7 @@ async function child(scenario) {
 async function sample() {
   // Two rounds: the first GC can leave finalizers' garbage for the second.
   for (let i = 0; i < 2; i++) {
-    global.gc();
+    globalThis.gc();
     await new Promise((resolve) => setImmediate(resolve));
   }
   const usage = process.memoryUsage();

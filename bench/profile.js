@@ -98,7 +98,7 @@ async function profileScenario(scenarioArg, dir) {
   const sinkUrl = `http://127.0.0.1:${sink.ready.port}`;
   let service;
   let server;
-  let requests = 0;
+  let requests;
   try {
     service = twoHop
       ? await startNode(path.join(__dirname, 'server.js'), {

@@ -148,7 +148,7 @@ async function runMacro(sinkUrl, anchors, out) {
         await sanityCheck(started.url);
       } catch (err) {
         await stopAll(started.procs);
-        throw new Error(`sanity check failed: ${err.message}`);
+        throw new Error(`sanity check failed: ${err.message}`, { cause: err });
       }
       live.push({ v, ...started, rounds: [] });
       log(`started ${v.id} (${started.url}, pid ${started.procs.map((p) => p.pid).join('+')})`);
@@ -293,7 +293,7 @@ function summarizeMacro(live, out) {
       peakRssMBPerProcess: rss.map((x) => (x ? Math.round((x / 2 ** 20) * 10) / 10 : undefined)),
     };
   }
-  for (const [id, m] of Object.entries(out.macro)) {
+  for (const m of Object.values(out.macro)) {
     if (m.skipped) continue;
     const ref = out.macro[m.hops === 2 ? 'bare 2-hop' : 'bare'];
     if (ref && ref.reqPerSec) m.ratioToBare = m.reqPerSec / ref.reqPerSec;

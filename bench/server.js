@@ -43,7 +43,7 @@ server.listen(0, '127.0.0.1', () => {
 process.on('message', (msg) => {
   if (!msg || typeof msg !== 'object') return;
   if (msg.cmd === 'mem') {
-    if (msg.gc && typeof global.gc === 'function') global.gc();
+    if (msg.gc && typeof globalThis.gc === 'function') globalThis.gc();
     const m = process.memoryUsage();
     process.send({
       type: 'mem',

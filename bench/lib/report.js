@@ -109,7 +109,7 @@ function evaluateTargets(out) {
   push(
     'memory flat under 50k paths x 5k parents (after warm-up: GC heap; external and RSS medians per half)',
     growth,
-    (v) =>
+    () =>
       within(mem.afterWarmup.heapUsedMB, mem.end.heapUsedMB) &&
       (!p1 || p1.medianRssMB === undefined || (within(p1.medianExternalMB, p2.medianExternalMB) && within(p1.medianRssMB, p2.medianRssMB))),
     (v) =>

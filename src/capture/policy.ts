@@ -19,7 +19,7 @@ export function captureWanted(spanExportEnabled: boolean, span: Span): boolean {
   if (pathStateOf(span)?.forceCapture) return true;
   if (!spanExportEnabled) return false;
   try {
-    return isExportSampled(span as unknown as Parameters<typeof isExportSampled>[0]);
+    return isExportSampled(span);
   } catch {
     return false;
   }

@@ -73,6 +73,7 @@ export function readConfigFile(file: string): Parsed {
     if (isJson) return { ok: true, value: text.trim() === '' ? null : JSON.parse(text) };
     // uniqueKeys: a duplicated key is an error, not a silent last-wins; maxAliasCount bounds alias bombs.
     // Loaded only when a YAML file is read: most processes have no config file at all.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: only when a YAML file is read
     const { parse: parseYaml } = require('yaml') as typeof Yaml;
     return { ok: true, value: parseYaml(text, { uniqueKeys: true, maxAliasCount: 100, prettyErrors: true }) };
   } catch (err) {

@@ -24,7 +24,7 @@ export function resolveConfig(options: CKOptions = {}, env: NodeJS.ProcessEnv = 
   let config: CKConfig;
   try {
     // process.env is not a plain object (its prototype is special), so only the basic shape is checked.
-    config = buildConfig(options, typeof env === 'object' && env !== null ? (env as Env) : {}, issues);
+    config = buildConfig(options, typeof env === 'object' && env !== null ? env : {}, issues);
   } catch (err) {
     // A bug here must not take the app down: report it and run on the defaults.
     issues.push(sourceProblem('ck-agent', '', `config resolution failed (${errorText(err)}); using the defaults`));

@@ -18,7 +18,7 @@ const BLOCKED_STATUS = 403;
 
 function callLastCallback(args: ArrayLike<unknown>): void {
   const last = args.length > 0 ? args[args.length - 1] : undefined;
-  if (typeof last === 'function') process.nextTick(last as () => void);
+  if (typeof last === 'function') process.nextTick(last);
 }
 
 function returnsThis(this: unknown): unknown {

@@ -214,8 +214,8 @@ class StartHookTracer implements Tracer {
   }
 
   // Forwarded as is: the upstreams extended here only call startSpan.
-  startActiveSpan: Tracer['startActiveSpan'] = ((...args: unknown[]) =>
-    (this.tracer.startActiveSpan as (...a: unknown[]) => unknown)(...args)) as Tracer['startActiveSpan'];
+  startActiveSpan: Tracer['startActiveSpan'] = (...args: unknown[]) =>
+    (this.tracer.startActiveSpan as (...a: unknown[]) => unknown)(...args);
 }
 
 class StartHookTracerProvider implements TracerProvider {

@@ -30,7 +30,7 @@ export interface ExpoBuckets {
 export const EMPTY_BUCKETS: ExpoBuckets = Object.freeze({
   scale: MAX_SCALE,
   offset: 0,
-  counts: Object.freeze([]) as readonly number[],
+  counts: Object.freeze([]),
   zeroCount: 0,
 });
 

@@ -167,8 +167,8 @@ export interface IntervalSnapshot {
 export const EMPTY_SNAPSHOT: IntervalSnapshot = Object.freeze({
   time: 0,
   quantiles: LOG_QUANTILES,
-  rows: Object.freeze([]) as readonly SeriesSnapshot[],
-  cumulative: Object.freeze([]) as readonly CumulativeSnapshot[],
+  rows: Object.freeze([]),
+  cumulative: Object.freeze([]),
 });
 
 type NameMap = Map<string, PathSeries>;

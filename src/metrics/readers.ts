@@ -114,6 +114,7 @@ function createHttpExporter(config: CKConfig): PushMetricExporter {
   const url = httpMetricsUrl(config.reporting.metricEndpoint);
   const ca = config.reporting.secure ? readCert(config.reporting.certFile) : undefined;
   const { OTLPMetricExporter } =
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: only the configured exporter package loads
     require('@opentelemetry/exporter-metrics-otlp-proto') as typeof import('@opentelemetry/exporter-metrics-otlp-proto');
   return new OTLPMetricExporter({
     url,
@@ -137,6 +138,7 @@ interface GrpcHelpers {
 function grpcHelpers(): GrpcHelpers {
   const exporterDir = path.dirname(require.resolve('@opentelemetry/exporter-metrics-otlp-grpc/package.json'));
   const base = require.resolve('@opentelemetry/otlp-grpc-exporter-base', { paths: [exporterDir] });
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: only for the OTLP/gRPC exporter
   return require(base) as GrpcHelpers;
 }
 
@@ -156,6 +158,7 @@ function createGrpcExporter(config: CKConfig): PushMetricExporter {
   const credentials = secure ? helpers.createSslCredentials(readCert(config.reporting.certFile)) : helpers.createInsecureCredentials();
   type GrpcOptions = ConstructorParameters<typeof OTLPGrpcMetricExporter>[0];
   const { OTLPMetricExporter } =
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: only the configured exporter package loads
     require('@opentelemetry/exporter-metrics-otlp-grpc') as typeof import('@opentelemetry/exporter-metrics-otlp-grpc');
   return new OTLPMetricExporter({
     url,
@@ -179,6 +182,7 @@ function readCert(file: string): Buffer | undefined {
 function createPrometheusReader(config: CKConfig): MetricReader {
   const host = config.metrics.prometheusHost || '0.0.0.0';
   const port = config.metrics.prometheusPort;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: only the configured exporter package loads
   const { PrometheusExporter } = require('@opentelemetry/exporter-prometheus') as typeof PrometheusModule;
   return new PrometheusExporter({ host, port }, (err?: unknown) => {
     if (err) {

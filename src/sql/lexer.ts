@@ -73,28 +73,29 @@ export const enum SqlToken {
   LineComment,
 }
 
-const enum Ch {
-  Tab = 9,
-  LF = 10,
-  CR = 13,
-  Space = 32,
-  DoubleQuote = 34,
-  Hash = 35,
-  Dollar = 36,
-  SingleQuote = 39,
-  Star = 42,
-  Minus = 45,
-  Dot = 46,
-  Slash = 47,
-  Zero = 48,
-  Nine = 57,
-  Semicolon = 59,
-  OpenBracket = 91,
-  Backslash = 92,
-  CloseBracket = 93,
-  Underscore = 95,
-  Backtick = 96,
-}
+/** Character codes the lexer tests for. */
+const Ch = {
+  Tab: 9,
+  LF: 10,
+  CR: 13,
+  Space: 32,
+  DoubleQuote: 34,
+  Hash: 35,
+  Dollar: 36,
+  SingleQuote: 39,
+  Star: 42,
+  Minus: 45,
+  Dot: 46,
+  Slash: 47,
+  Zero: 48,
+  Nine: 57,
+  Semicolon: 59,
+  OpenBracket: 91,
+  Backslash: 92,
+  CloseBracket: 93,
+  Underscore: 95,
+  Backtick: 96,
+} as const;
 
 function isDigit(c: number): boolean {
   return c >= Ch.Zero && c <= Ch.Nine;

@@ -305,7 +305,7 @@ export class CKSpan implements Span {
       logger.once('debug', 'ck-span:invalid-attribute', 'an attribute with an invalid value type was ignored');
       return undefined;
     }
-    if (limit === Infinity) return value.slice() as AttributeValue;
+    if (limit === Infinity) return value.slice();
     const out = new Array(value.length);
     for (let i = 0; i < value.length; i++) {
       const item = value[i];

@@ -157,7 +157,7 @@ async function settleAll(what: string, processors: readonly SpanProcessor[], cal
       try {
         return call(p);
       } catch (err) {
-        return Promise.reject(err);
+        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
       }
     })
   );

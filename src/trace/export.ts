@@ -171,8 +171,10 @@ function readCert(certFile: string): Buffer | undefined {
 function createOtlpGrpcExporter(config: CKConfig): SpanExporter {
   // Lazy requires: gRPC is only loaded when this reporter is chosen.
   const { OTLPTraceExporter } =
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: only the configured exporter package loads
     require('@opentelemetry/exporter-trace-otlp-grpc') as typeof import('@opentelemetry/exporter-trace-otlp-grpc');
   const { createEmptyMetadata, createSslCredentials } =
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: only the configured exporter package loads
     require('@opentelemetry/otlp-grpc-exporter-base') as typeof import('@opentelemetry/otlp-grpc-exporter-base');
   const reporting = config.reporting;
   const metadata = createEmptyMetadata();
@@ -193,6 +195,7 @@ function createOtlpGrpcExporter(config: CKConfig): SpanExporter {
 
 function createOtlpHttpExporter(config: CKConfig): SpanExporter {
   const { OTLPTraceExporter } =
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: only the configured exporter package loads
     require('@opentelemetry/exporter-trace-otlp-proto') as typeof import('@opentelemetry/exporter-trace-otlp-proto');
   const reporting = config.reporting;
   const ca = reporting.secure ? readCert(reporting.certFile) : undefined;
@@ -205,6 +208,7 @@ function createOtlpHttpExporter(config: CKConfig): SpanExporter {
 }
 
 function createZipkinExporter(config: CKConfig, resource: Resource): SpanExporter {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: only the configured exporter package loads
   const { ZipkinExporter } = require('@opentelemetry/exporter-zipkin') as typeof import('@opentelemetry/exporter-zipkin');
   const serviceName = resource.attributes['service.name'];
   return new ZipkinExporter({

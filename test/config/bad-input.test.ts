@@ -307,6 +307,7 @@ test('huge strings: rejected, and the warning shows at most 100 chars of them', 
 test('control characters are escaped in warnings (no forged log lines)', (t) => {
   const { warnings } = resolve({}, { CK_LOG_LEVEL: 'warn\n[ck-agent] error: forged\u001b[31m' });
   t.is(warnings.length, 1);
+  // eslint-disable-next-line no-control-regex -- the escape character is what must not appear
   t.false(/[\n\u001b]/.test(warnings[0]));
   t.true(warnings[0].includes('\\n[ck-agent] error: forged\\x1b[31m'));
 });

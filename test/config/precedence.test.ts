@@ -31,7 +31,7 @@ const ROWS: Row[] = [
     values: { file: 'svc-file', otel: 'svc-otel', ht: 'svc-ht', ck: 'svc-ck', init: 'svc-init' },
     env: { otel: 'OTEL_SERVICE_NAME', suffix: 'SERVICE_NAME' },
     init: (v) => ({ serviceName: v }),
-    invalid: { otel: 'bad\u0007name', ht: 'x'.repeat(20000), ck: 'tab\there', init: 42n as unknown },
+    invalid: { otel: 'bad\u0007name', ht: 'x'.repeat(20000), ck: 'tab\there', init: 42n },
     invalidShown: { file: '["not","a","string"]', otel: '"bad\\x07name"', ht: '(20000 chars)', ck: '"tab\\there"', init: '42n' },
   },
   {

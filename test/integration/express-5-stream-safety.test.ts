@@ -2,5 +2,5 @@
  * The stream-safety suite (http-stream-safety.test.ts) against Express 5 (fixtures/express5).
  */
 process.env.CK_TEST_EXPRESS = 'express5';
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+
 require('./http-stream-safety.test');

@@ -28,7 +28,7 @@ const agent = init({
 });
 new CKHttpInstrumentation().enable();
 new CKExpressInstrumentation().enable();
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+
 const express = require('express') as typeof import('express');
 
 let downstreamPort = 0;

@@ -14,7 +14,7 @@ import { Redactor } from '../../src/capture/redaction';
 const harness = startTestAgent();
 const instrumentation = new CKMongoDBInstrumentation();
 instrumentation.enable();
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+
 const mongodb = require('mongodb') as typeof import('mongodb');
 
 const SECRET = 'mongo-secret-value';

@@ -9,7 +9,7 @@ import path from 'path';
 import { readLogLines, type PathLine } from '../../fixtures/log-lines';
 
 // The demo services are plain JS and load the built package (npm test builds first).
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+
 const { startCluster } = require(path.join(__dirname, '../../fixtures/demo/cluster.js'));
 
 /** Every `ck.path` row the cluster's services logged. */

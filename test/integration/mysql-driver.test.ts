@@ -15,9 +15,9 @@ const harness = startTestAgent();
 const instrumentation = new CKMySQL2Instrumentation({ ckRouteComment: true });
 instrumentation.enable();
 // Required after enable() so upstream's require hook patches the connection class.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+
 const mysql = require('mysql2') as typeof import('mysql2');
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+
 const mysqlPromise = require('mysql2/promise') as typeof import('mysql2/promise');
 
 const table = uniqueName('ck_my');

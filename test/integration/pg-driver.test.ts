@@ -14,7 +14,7 @@ const harness = startTestAgent();
 const instrumentation = new CKPgInstrumentation({ ckRouteComment: true });
 instrumentation.enable();
 // Required after enable() so upstream's require hook patches it.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+
 const pg = require('pg') as typeof import('pg');
 
 const table = uniqueName('ck_pg');

@@ -15,7 +15,7 @@ const redisTest = serviceTest('Redis', REDIS_URL, 6379);
 const harness = startTestAgent();
 const instrumentation = new CKIORedisInstrumentation();
 instrumentation.enable();
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+
 const Redis = (require('ioredis') as { default: typeof import('ioredis').default }).default;
 
 const prefix = uniqueName('ck_redis');

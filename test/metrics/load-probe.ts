@@ -26,7 +26,7 @@ const config = testConfig({
 });
 const resource = testResource();
 const before = loadedFiles();
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+
 const { GraphPathMetrics } = require('../../src/metrics') as typeof import('../../src/metrics');
 const metrics = new GraphPathMetrics(config, resource);
 metrics.record('k', 'root', httpEntry('GET /x'), 0.01, false);

@@ -32,7 +32,7 @@ const config = makeConfig({
 });
 const resource = makeResource();
 const before = new Set(Object.keys(require.cache));
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+
 const { createExportSpanProcessor } = require('../../src/trace') as typeof import('../../src/trace');
 const processor = createExportSpanProcessor(config, resource);
 const added = Object.keys(require.cache).filter((file) => !before.has(file));

@@ -16,7 +16,7 @@ import {
   ATTR_HTTP_RESPONSE_HEADER_PREFIX,
 } from '../../semconv';
 import { attachExchange, BodyAttributes, ClientExchange, clientExchangeOf, responseHasNoBody } from './exchange';
-import { headersFromRaw, outgoingHeaders, setHeaderAttributes, type OutgoingLike } from './headers';
+import { headersFromRaw, outgoingHeaders, setHeaderAttributes } from './headers';
 
 /**
  * requestHook (client), right after the ClientRequest is created and before the caller writes:
@@ -60,7 +60,7 @@ export function onClientFinish(context: InstrumentationContext, span: Span, req:
   const ex = clientExchangeOf(req);
   if (!ex) return;
   if (context.http.headers.request) {
-    setHeaderAttributes(span, ATTR_HTTP_REQUEST_HEADER_PREFIX, outgoingHeaders(req as unknown as OutgoingLike), context.redactor);
+    setHeaderAttributes(span, ATTR_HTTP_REQUEST_HEADER_PREFIX, outgoingHeaders(req), context.redactor);
   }
   if (context.http.headers.response) {
     setHeaderAttributes(span, ATTR_HTTP_RESPONSE_HEADER_PREFIX, headersFromRaw(res.rawHeaders), context.redactor);

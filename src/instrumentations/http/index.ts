@@ -64,6 +64,6 @@ export class CKHttpInstrumentation extends CKInstrumentation<HttpInstrumentation
         finishHook,
         userConfig.applyCustomAttributesOnSpan as FinishHook | undefined
       ),
-    } as HttpInstrumentationConfig);
+    });
   }
 }

@@ -24,7 +24,6 @@ import {
   type ServerExchange,
   type WriteFn,
 } from './exchange';
-import type { OutgoingLike } from './headers';
 import { onServerRequestBodyEnd } from './server';
 
 type Writable = Record<string, unknown>;
@@ -88,9 +87,7 @@ function addServerResponseChunk(ex: ServerExchange, res: ServerResponse, chunk: 
     if (chunk === undefined || chunk === null || ex.responseBody === null || ex.blocked) return;
     if (ex.responseBody === undefined) {
       // Decided at the first chunk, after the original call: headers are committed by then.
-      const start = responseHasNoBody(res.req?.method, res.statusCode)
-        ? null
-        : startOutgoingBodyCapture(res as unknown as OutgoingLike, ex.context);
+      const start = responseHasNoBody(res.req?.method, res.statusCode) ? null : startOutgoingBodyCapture(res, ex.context);
       if (!start) {
         ex.responseBody = null;
         return;
@@ -140,7 +137,7 @@ function addClientRequestChunk(ex: ClientExchange, req: ClientRequest, chunk: un
   try {
     if (chunk === undefined || chunk === null || ex.requestBody === null) return;
     if (ex.requestBody === undefined) {
-      const start = startOutgoingBodyCapture(req as unknown as OutgoingLike, ex.context);
+      const start = startOutgoingBodyCapture(req, ex.context);
       if (!start) {
         ex.requestBody = null;
         return;

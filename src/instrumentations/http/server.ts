@@ -21,7 +21,7 @@ import {
   ATTR_HTTP_RESPONSE_HEADER_PREFIX,
 } from '../../semconv';
 import { attachExchange, BodyAttributes, ServerExchange, serverExchangeOf } from './exchange';
-import { headersFromRaw, outgoingHeaders, setHeaderAttributes, type OutgoingLike } from './headers';
+import { headersFromRaw, outgoingHeaders, setHeaderAttributes } from './headers';
 
 function requestHasBody(req: IncomingMessage): boolean {
   const headers = req.headers;
@@ -109,7 +109,7 @@ export function onServerFinish(context: InstrumentationContext, span: Span, req:
   const ex = serverExchangeOf(req);
   if (!ex) return;
   if (context.http.headers.response) {
-    setHeaderAttributes(span, ATTR_HTTP_RESPONSE_HEADER_PREFIX, outgoingHeaders(res as unknown as OutgoingLike), context.redactor);
+    setHeaderAttributes(span, ATTR_HTTP_RESPONSE_HEADER_PREFIX, outgoingHeaders(res), context.redactor);
   }
   new BodyAttributes(span, context)
     .set(ATTR_HTTP_REQUEST_BODY, context.http.body.request ? ex.requestBody : undefined, ex.requestContentType)

@@ -24,12 +24,11 @@ const expressInstrumentation = new CKExpressInstrumentation({ requestHook: (_spa
 expressInstrumentation.enable();
 
 type ExpressFactory = typeof import('express');
-/* eslint-disable @typescript-eslint/no-require-imports */
+
 const versions: Record<string, ExpressFactory> = {
   express: require('express') as ExpressFactory,
   express5: require('ck-fixture-express5') as ExpressFactory,
 };
-/* eslint-enable @typescript-eslint/no-require-imports */
 
 const servers: http.Server[] = [];
 test.after.always(async () => {

@@ -13,7 +13,7 @@ import { CKHttpInstrumentation } from '../../../src/instrumentations/http';
 import type { SpanLine } from '../../../fixtures/http/harness';
 
 // Deliberately before enable(): the wrapper must still patch it.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+
 const express = require('express') as typeof import('express');
 
 const logFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ck-express-layers-')), 'spans.jsonl');

@@ -5,7 +5,7 @@
  * enable(), and metrics-only mode.
  */
 import test from 'ava';
-import { runGrpcApp, scenarioSpans, type SpanLine } from '../../../fixtures/grpc/harness';
+import { runGrpcApp, scenarioSpans } from '../../../fixtures/grpc/harness';
 import type { Observation } from '../../../fixtures/grpc/scenarios';
 
 const BLOCKED = [
@@ -99,8 +99,8 @@ test('redaction lists from config replace the defaults; body_max_size_bytes appl
     agent: { redaction: { headerNames: ['x-req'], bodyKeys: ['^text$'] }, dataCapture: { bodyMaxSizeBytes: 64 } },
     scenarios: ['unary'],
   });
-  const server = scenarioSpans(spans, 'unary', 'SERVER')[0] as SpanLine;
-  const client = scenarioSpans(spans, 'unary', 'CLIENT')[0] as SpanLine;
+  const server = scenarioSpans(spans, 'unary', 'SERVER')[0];
+  const client = scenarioSpans(spans, 'unary', 'CLIENT')[0];
   t.is(server.attributes['rpc.request.metadata.x-req'], '[REDACTED]');
   t.deepEqual(client.attributes['rpc.request.metadata.x-req'], ['[REDACTED]', '[REDACTED]']);
   t.is(server.attributes['rpc.request.metadata.authorization'], 'Bearer secret-token');

@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { SpanKind, context, trace } from '@opentelemetry/api';
 import { init } from '../../../src/agent';
-import { FLAG_FORCE_CAPTURE, getPathKey, httpServiceElement } from '../../../src/graph';
+import { FLAG_FORCE_CAPTURE, getPathKey } from '../../../src/graph';
 import { adoptIncomingRoute, pathStateOf } from '../../../src/graph';
 import { CKGrpcInstrumentation } from '../../../src/instrumentations/grpc';
 import type { SpanLine } from '../../../fixtures/grpc/harness';
@@ -25,7 +25,7 @@ const agent = init({
 });
 const instrumentation = new CKGrpcInstrumentation();
 instrumentation.enable();
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+
 const grpc = require('@grpc/grpc-js') as Grpc;
 
 type AnyClient = import('@grpc/grpc-js').Client & Record<string, (...args: unknown[]) => unknown>;

@@ -20,7 +20,7 @@ const instrumentation = new CKIORedisInstrumentation({
   },
 });
 instrumentation.enable();
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+
 const Redis = (require('ioredis') as { default: typeof import('ioredis').default }).default;
 
 redisTest('outside a request with requireParentSpan false: recorded under the root path; user serializer and hooks', async (t) => {

@@ -19,7 +19,7 @@ const instrumentation = new CKMongoDBInstrumentation({
   },
 });
 instrumentation.enable();
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+
 const { MongoClient } = require('mongodb') as typeof import('mongodb');
 
 let server: MongoWireServer | undefined;

@@ -17,7 +17,7 @@ const instrumentation = new CKMySQL2Instrumentation({
   },
 });
 instrumentation.enable();
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+
 const mysql = require('mysql2/promise') as typeof import('mysql2/promise');
 // Upstream's query wrapper captures mysql2's format() when lib/connection.js is patched, which
 // happens before the main module (that provides format) finishes loading; only a re-patch

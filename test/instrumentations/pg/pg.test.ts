@@ -37,7 +37,6 @@ pgTest.serial('upstream is built disabled, without CK-only options; enable() pat
 });
 
 pgTest.serial('user hooks run after ours and a throwing user hook changes nothing for the app', async (t) => {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const pg = require('pg') as typeof import('pg');
   const client = new pg.Client({ connectionString: PG_URL });
   await client.connect();
@@ -62,7 +61,6 @@ pgTest.serial('user hooks run after ours and a throwing user hook changes nothin
 });
 
 pgTest.serial('enhancedDatabaseReporting (opt-in): statements unmasked but redacted, values recorded', async (t) => {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const pg = require('pg') as typeof import('pg');
   const client = new pg.Client({ connectionString: PG_URL });
   const marker = uniqueName('ck_enh');
