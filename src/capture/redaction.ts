@@ -1,5 +1,5 @@
 /**
- * Redaction of captured data (shared/spec/data-capture.md, "Redaction"). Built once from
+ * Redaction of captured data (docs/http-express.md, "Redaction"). Built once from
  * `config.redaction`; every method is safe to call on the hot path and never throws.
  *
  * - Header / gRPC metadata names are matched exactly, case-insensitively (a Set lookup).

@@ -1,6 +1,6 @@
 /**
  * The resolved ck-agent configuration (camelCase), as `init()` options take it and as
- * `agent.config` exposes it (frozen). Field meanings and defaults: shared/spec/config.md.
+ * `agent.config` exposes it (frozen). Field meanings and defaults: docs/config-reference.md.
  * The config file and env vars use the snake_case names of the spec; `src/config/` maps them.
  */
 import type { InstrumentationName } from '../instrumentations/registry';

@@ -1,5 +1,5 @@
 /**
- * Request filters (blocking), shared by the HTTP and gRPC wrappers (shared/spec/data-capture.md,
+ * Request filters (blocking), shared by the HTTP and gRPC instrumentations (docs/http-express.md,
  * "Request filters").
  *
  * - The registry is process-wide: `registerFilter` / `unregisterFilter` are public API and need

@@ -1,6 +1,6 @@
 /**
  * Graph path vocabulary shared by the tracer, the processors and the metrics.
- * Behaviour: shared/spec/graph-path.md.
+ * Behaviour: docs/graph-path-key.md and docs/metrics.md.
  */
 
 export type ElementType =

@@ -1,6 +1,6 @@
 /**
  * Graph path metrics: the recorder the span processor feeds, a CK-owned MeterProvider (never the
- * global one) and the configured reader. Behaviour: shared/spec/graph-path.md ("Metrics").
+ * global one) and the configured reader. Behaviour: docs/metrics.md.
  *
  * Per span, `record()` only touches the PathStore (no SDK call, no allocation for a known series).
  * Once per collection the store closes an interval and the ck.path.* data points of that interval

@@ -1,6 +1,6 @@
 /**
  * LOGGING metric reporter: one JSON object per exported series per line, exactly in the format of
- * shared/spec/graph-path.md ("LOGGING format"), appended to `reporting.logFile` or written to
+ * docs/metrics.md ("LOGGING format"), appended to `reporting.logFile` or written to
  * stdout. Calls and errors are per interval; durations in seconds; times ISO-8601.
  *
  * The rows come from the interval snapshot the collection was built from (looked up by the

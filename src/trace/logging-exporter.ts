@@ -1,6 +1,6 @@
 /**
  * LoggingSpanExporter (`trace_reporter_type: LOGGING`): one JSON line per span, in the format of
- * shared/spec/graph-path.md ("LOGGING format"), appended to `reporting.log_file` or written to
+ * docs/metrics.md ("LOGGING format"), appended to `reporting.log_file` or written to
  * stdout.
  *
  * Writes go through one buffered stream per exporter, one write per batch. The stream's pending

@@ -1,5 +1,5 @@
 /**
- * Stream safety (shared/spec/data-capture.md, "Bodies"): every case sends the same request to
+ * Stream safety (docs/http-express.md, "Stream safety"): every case sends the same request to
  * the same app run twice as child processes, bare and with ck-agent, and asserts identical
  * status, headers (bar `date`) and body bytes, plus the captured attributes on the server span.
  * Where the app's own view matters (aborts, disconnects), what the handler observed is compared
