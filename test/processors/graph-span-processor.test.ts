@@ -278,3 +278,36 @@ test('a throwing mapper never reaches the span owner', (t) => {
   t.notThrows(() => s.end());
   t.is(recorder.records.length, 0);
 });
+
+test('ck.error marks spans with error status; HTTP servers only for 5xx', (t) => {
+  const { tracer } = setup();
+  const ok = span(tracer, SpanKind.SERVER, { 'http.request.method': 'GET', 'http.route': '/a', 'http.response.status_code': 404 });
+  ok.setStatus({ code: SpanStatusCode.ERROR });
+  ok.end();
+  const failed = span(tracer, SpanKind.SERVER, { 'http.request.method': 'GET', 'http.route': '/b', 'http.response.status_code': 503 });
+  failed.end();
+  const internal = span(tracer, SpanKind.INTERNAL, {});
+  internal.setStatus({ code: SpanStatusCode.ERROR, message: 'boom' });
+  internal.end();
+  const fine = span(tracer, SpanKind.CLIENT, { 'db.system.name': 'postgresql', 'db.operation.name': 'SELECT' });
+  fine.end();
+  t.is(ok.attributes['ck.error'], undefined, "a 404 is the client's error, not ours");
+  t.is(failed.attributes['ck.error'], true);
+  t.is(internal.attributes['ck.error'], true);
+  t.is(fine.attributes['ck.error'], undefined);
+});
+
+test('graph attributes are set through the span before it ends, within its attribute limit', (t) => {
+  const { tracer } = setup({ tracing: { attributeCountLimit: 2 } });
+  const server = span(tracer, SpanKind.SERVER, { 'http.request.method': 'GET', 'http.route': '/full' });
+  server.end();
+  t.true(server.ended);
+  t.is(server.attributes['ck.path.key'], undefined, 'no room left: not forced into the map');
+  t.is(server.droppedAttributesCount, 1);
+  const roomy = setup().tracer;
+  const other = span(roomy, SpanKind.SERVER, { 'http.request.method': 'GET', 'http.route': '/room' });
+  other.end();
+  t.regex(String(other.attributes['ck.path.key']), /^[0-9a-f]{16}$/);
+  other.setAttribute('ck.path.key', 'changed after end');
+  t.not(other.attributes['ck.path.key'], 'changed after end');
+});
