@@ -5,9 +5,7 @@
  */
 import { type ClientRequest, type IncomingMessage } from 'http';
 import { context as apiContext, type Span } from '@opentelemetry/api';
-import { BodyCapture, parseContentEncoding } from '../../capture/body-capture';
 import type { InstrumentationContext } from '../../capture/context';
-import { headerString, isCapturableContentType } from '../../capture/content-type';
 import { CK_ROUTE_HEADER, outgoingRoute } from '../../graph';
 import {
   ATTR_HTTP_REQUEST_BODY,
@@ -15,19 +13,28 @@ import {
   ATTR_HTTP_RESPONSE_BODY,
   ATTR_HTTP_RESPONSE_HEADER_PREFIX,
 } from '../../semconv';
-import { attachExchange, BodyAttributes, ClientExchange, clientExchangeOf, responseHasNoBody } from './exchange';
+import {
+  attachExchange,
+  BodyAttributes,
+  ClientExchange,
+  clientExchangeOf,
+  incomingBody,
+  OutgoingBody,
+  responseHasNoBody,
+  type IncomingBody,
+} from './exchange';
 import { headersFromRaw, outgoingHeaders, setHeaderAttributes } from './headers';
 
 /**
  * requestHook (client), right after the ClientRequest is created and before the caller writes:
- * ck-route injection; returns the exchange when the request body is to be observed.
+ * ck-route injection; returns the request body to observe, if any.
  */
-export function onClientRequest(context: InstrumentationContext, span: Span, req: ClientRequest): ClientExchange | undefined {
+export function onClientRequest(context: InstrumentationContext, span: Span, req: ClientRequest): OutgoingBody | undefined {
   injectRoute(req);
   if (!context.captureWanted(span)) return undefined;
   const ex = new ClientExchange(span, context);
   attachExchange(req, ex);
-  return context.http.body.request ? ex : undefined;
+  return context.http.body.request ? (ex.request = new OutgoingBody(context, undefined)) : undefined;
 }
 
 function injectRoute(req: ClientRequest): void {
@@ -40,19 +47,15 @@ function injectRoute(req: ClientRequest): void {
   }
 }
 
-/** responseHook (client): returns the exchange when the response body is to be observed. */
-export function onClientResponse(context: InstrumentationContext, res: IncomingMessage): ClientExchange | undefined {
+/** responseHook (client): returns the response body to observe, if any. */
+export function onClientResponse(context: InstrumentationContext, res: IncomingMessage): IncomingBody | undefined {
   const ex = clientExchangeOf((res as { req?: unknown }).req);
   if (!ex || !context.http.body.response) return undefined;
-  const contentType = headerString(res.headers['content-type']);
   const method = (res as { req?: { method?: string } }).req?.method;
-  if (responseHasNoBody(method, res.statusCode ?? 0) || !isCapturableContentType(contentType, context.allowedContentTypes)) {
-    return undefined;
-  }
-  ex.responseBody = new BodyCapture(context.bodyLimits, parseContentEncoding(res.headers['content-encoding']));
-  ex.responseContentType = contentType;
-  attachExchange(res, ex);
-  return ex;
+  if (responseHasNoBody(method, res.statusCode ?? 0)) return undefined;
+  ex.response = incomingBody(context, res);
+  if (ex.response) attachExchange(res, ex);
+  return ex.response;
 }
 
 /** applyCustomAttributesOnSpan (client), just before the span ends: headers both ways, bodies. */
@@ -66,7 +69,7 @@ export function onClientFinish(context: InstrumentationContext, span: Span, req:
     setHeaderAttributes(span, ATTR_HTTP_RESPONSE_HEADER_PREFIX, headersFromRaw(res.rawHeaders), context.redactor);
   }
   new BodyAttributes(span, context)
-    .set(ATTR_HTTP_REQUEST_BODY, ex.requestBody, ex.requestContentType)
-    .set(ATTR_HTTP_RESPONSE_BODY, ex.responseBody, ex.responseContentType)
+    .set(ATTR_HTTP_REQUEST_BODY, ex.request?.capture, ex.request?.contentType)
+    .set(ATTR_HTTP_RESPONSE_BODY, ex.response?.capture, ex.response?.contentType)
     .finish();
 }

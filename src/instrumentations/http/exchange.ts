@@ -1,12 +1,16 @@
 /**
  * The per-request state the HTTP hooks and stream observers share (one object per request, created
  * only when captured data has a consumer), and the recording helpers both sides use.
+ *
+ * A body is an IncomingBody (server request, client response: chunks the app reads) or an
+ * OutgoingBody (server response, client request: chunks the app writes, captured from the first
+ * chunk on, once the headers that say what it is are committed). observers.ts feeds both.
  */
 import type { ClientRequest, IncomingMessage, ServerResponse } from 'http';
 import type { Span } from '@opentelemetry/api';
 import { BodyCapture, parseContentEncoding } from '../../capture/body-capture';
 import type { InstrumentationContext } from '../../capture/context';
-import { isCapturableContentType } from '../../capture/content-type';
+import { headerString, isCapturableContentType } from '../../capture/content-type';
 import { ATTR_CK_CAPTURE_TRUNCATED } from '../../semconv';
 import { outgoingHeader, type OutgoingLike } from './headers';
 
@@ -20,20 +24,61 @@ export interface ExchangeCarrier {
   [EXCHANGE]?: ServerExchange | ClientExchange;
 }
 
+/** A body the app reads ('data' events of an IncomingMessage). */
+export class IncomingBody {
+  /** The instance's emit the observer replaced (called through, unchanged). */
+  emit: EmitFn | undefined;
+
+  constructor(
+    readonly capture: BodyCapture,
+    readonly contentType: string | undefined
+  ) {}
+}
+
+/** A body the app writes (write/end of an OutgoingMessage). */
+export class OutgoingBody {
+  /** undefined: not decided yet (the first chunk decides); null: not captured. */
+  capture: BodyCapture | null | undefined;
+  contentType: string | undefined;
+  /** The instance's write/end the observer replaced (called through, unchanged). */
+  write: WriteFn | undefined;
+  end: WriteFn | undefined;
+
+  constructor(
+    readonly context: InstrumentationContext,
+    /** A server response: nothing is captured once blocked, nor for HEAD / 204 / 304. */
+    readonly response: ServerExchange | undefined
+  ) {}
+
+  /** Adds a chunk the app wrote to `message` (after the original write/end ran). */
+  add(message: OutgoingLike, chunk: unknown, encoding: unknown): void {
+    if (chunk === undefined || chunk === null || this.capture === null || this.response?.blocked) return;
+    if (this.capture === undefined) {
+      const res = message as unknown as ServerResponse;
+      if (this.response && responseHasNoBody(res.req?.method, res.statusCode)) {
+        this.capture = null;
+        return;
+      }
+      // Decided at the first chunk, after the original call: headers are committed by then.
+      const contentType = outgoingHeader(message, 'content-type');
+      if (!isCapturableContentType(contentType, this.context.allowedContentTypes)) {
+        this.capture = null;
+        return;
+      }
+      this.capture = new BodyCapture(this.context.bodyLimits, parseContentEncoding(outgoingHeader(message, 'content-encoding')));
+      this.contentType = contentType;
+    }
+    this.capture.add(chunk, typeof encoding === 'string' ? encoding : undefined);
+  }
+}
+
 /** State of one incoming request. */
 export class ServerExchange {
   res: ServerResponse | undefined;
   blocked = false;
   bodyStageDone = false;
-  requestBody: BodyCapture | undefined;
-  requestContentType: string | undefined;
-  /** undefined: not decided yet (first chunk decides); null: not captured. */
-  responseBody: BodyCapture | null | undefined;
-  responseContentType: string | undefined;
-  /** The instance methods the observers replaced (called through, unchanged). */
-  reqEmit: EmitFn | undefined;
-  resWrite: WriteFn | undefined;
-  resEnd: WriteFn | undefined;
+  request: IncomingBody | undefined;
+  response: OutgoingBody | undefined;
 
   constructor(
     readonly span: Span,
@@ -43,14 +88,8 @@ export class ServerExchange {
 
 /** State of one outgoing request. */
 export class ClientExchange {
-  /** undefined: not decided yet (first chunk decides); null: not captured. */
-  requestBody: BodyCapture | null | undefined;
-  requestContentType: string | undefined;
-  responseBody: BodyCapture | undefined;
-  responseContentType: string | undefined;
-  reqWrite: WriteFn | undefined;
-  reqEnd: WriteFn | undefined;
-  resEmit: EmitFn | undefined;
+  request: OutgoingBody | undefined;
+  response: IncomingBody | undefined;
 
   constructor(
     readonly span: Span,
@@ -77,18 +116,11 @@ export function responseHasNoBody(method: string | undefined, status: number): b
   return method === 'HEAD' || status === 204 || status === 304 || (status >= 100 && status < 200);
 }
 
-/**
- * A BodyCapture for a body this process writes (server response, client request), decided from
- * the headers already set on the outgoing message; null when its content type is not captured.
- */
-export function startOutgoingBodyCapture(
-  message: OutgoingLike,
-  context: InstrumentationContext
-): { capture: BodyCapture; contentType: string | undefined } | null {
-  const contentType = outgoingHeader(message, 'content-type');
-  if (!isCapturableContentType(contentType, context.allowedContentTypes)) return null;
-  const encodingHeader = outgoingHeader(message, 'content-encoding');
-  return { capture: new BodyCapture(context.bodyLimits, parseContentEncoding(encodingHeader)), contentType };
+/** An IncomingBody for a message whose headers say its body is captured, else undefined. */
+export function incomingBody(context: InstrumentationContext, message: IncomingMessage): IncomingBody | undefined {
+  const contentType = headerString(message.headers['content-type']);
+  if (!isCapturableContentType(contentType, context.allowedContentTypes)) return undefined;
+  return new IncomingBody(new BodyCapture(context.bodyLimits, parseContentEncoding(message.headers['content-encoding'])), contentType);
 }
 
 /** Collects body attributes and which of them were cut, then writes `ck.capture.truncated`. */

@@ -19,7 +19,7 @@ import { chainHooks } from '../guard';
 import { extendUpstream } from '../upstream';
 import { onClientFinish, onClientRequest, onClientResponse } from './client';
 import { REQUEST_GATE_PATCHES } from './gate';
-import { observeClientRequestBody, observeClientResponseBody, observeServerRequestBody, observeServerResponseBody } from './observers';
+import { observeIncomingBody, observeOutgoingBody } from './observers';
 import { onServerFinish, onServerRequest, onServerResponse } from './server';
 
 type HttpHook = (span: Span, message: unknown) => void;
@@ -33,20 +33,20 @@ export class CKHttpInstrumentation extends CKInstrumentation<HttpInstrumentation
   protected createUpstream(context: InstrumentationContext, userConfig: HttpInstrumentationConfig): Instrumentation {
     const requestHook: HttpHook = (span, request) => {
       if (request instanceof IncomingMessage) {
-        const ex = onServerRequest(context, span, request);
-        if (ex?.requestBody) observeServerRequestBody(request, ex);
+        const body = onServerRequest(context, span, request)?.request;
+        if (body) observeIncomingBody(request, body);
       } else if (request instanceof ClientRequest) {
-        const ex = onClientRequest(context, span, request);
-        if (ex) observeClientRequestBody(request, ex);
+        const body = onClientRequest(context, span, request);
+        if (body) observeOutgoingBody(request, body);
       }
     };
     const responseHook: HttpHook = (_span, response) => {
       if (response instanceof ServerResponse) {
-        const ex = onServerResponse(context, response);
-        if (ex) observeServerResponseBody(response, ex);
+        const body = onServerResponse(context, response);
+        if (body) observeOutgoingBody(response, body);
       } else if (response instanceof IncomingMessage) {
-        const ex = onClientResponse(context, response);
-        if (ex) observeClientResponseBody(response, ex);
+        const body = onClientResponse(context, response);
+        if (body) observeIncomingBody(response, body);
       }
     };
     const finishHook: FinishHook = (span, request, response) => {

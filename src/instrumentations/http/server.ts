@@ -8,9 +8,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'http';
 import type { Span } from '@opentelemetry/api';
-import { BodyCapture, parseContentEncoding } from '../../capture/body-capture';
 import type { InstrumentationContext } from '../../capture/context';
-import { headerString, isCapturableContentType } from '../../capture/content-type';
+import { headerString } from '../../capture/content-type';
 import { respondBlocked } from '../../filters/http-block';
 import { evaluateBodyAndHeaders, evaluateUrlAndHeaders, hasBodyFilters, hasUrlFilters, type FilterHeaders } from '../../filters/registry';
 import { adoptIncomingRoute, CK_ROUTE_HEADER } from '../../graph';
@@ -20,7 +19,7 @@ import {
   ATTR_HTTP_RESPONSE_BODY,
   ATTR_HTTP_RESPONSE_HEADER_PREFIX,
 } from '../../semconv';
-import { attachExchange, BodyAttributes, ServerExchange, serverExchangeOf } from './exchange';
+import { attachExchange, BodyAttributes, incomingBody, OutgoingBody, ServerExchange, serverExchangeOf } from './exchange';
 import { headersFromRaw, outgoingHeaders, setHeaderAttributes } from './headers';
 
 function requestHasBody(req: IncomingMessage): boolean {
@@ -43,8 +42,8 @@ function fullUrl(req: IncomingMessage): string {
 
 /**
  * requestHook (server), before the app sees the request: route adoption, header capture,
- * header-stage filters. Returns the exchange when captured data has a consumer; its
- * `requestBody` is set when the body is to be observed.
+ * header-stage filters. Returns the exchange when captured data has a consumer; its `request`
+ * body is set when the body is to be observed.
  */
 export function onServerRequest(context: InstrumentationContext, span: Span, req: IncomingMessage): ServerExchange | undefined {
   adoptIncomingRoute(span, req.headers[CK_ROUTE_HEADER], () => context.countInvalidRoute());
@@ -58,11 +57,7 @@ export function onServerRequest(context: InstrumentationContext, span: Span, req
     ex.blocked = true; // answered by the gate, before the app's 'request' listeners
     return ex;
   }
-  if (!(context.http.body.request || hasBodyFilters()) || !requestHasBody(req)) return ex;
-  const contentType = headerString(req.headers['content-type']);
-  if (!isCapturableContentType(contentType, context.allowedContentTypes)) return ex;
-  ex.requestBody = new BodyCapture(context.bodyLimits, parseContentEncoding(req.headers['content-encoding']));
-  ex.requestContentType = contentType;
+  if ((context.http.body.request || hasBodyFilters()) && requestHasBody(req)) ex.request = incomingBody(context, req);
   return ex;
 }
 
@@ -75,22 +70,22 @@ export function onServerRequestBodyEnd(ex: ServerExchange, req: IncomingMessage)
   if (ex.bodyStageDone) return false;
   ex.bodyStageDone = true;
   if (ex.blocked || !hasBodyFilters()) return false;
-  const text = ex.requestBody?.text() ?? '';
-  const body = ex.context.redactForFilters ? ex.context.redactor.body(text, ex.requestContentType) : text;
+  const text = ex.request?.capture.text() ?? '';
+  const body = ex.context.redactForFilters ? ex.context.redactor.body(text, ex.request?.contentType) : text;
   if (!evaluateBodyAndHeaders(ex.span, filterHeaders(ex, req), body, 'http').blocked) return false;
   ex.blocked = true;
   if (ex.res) respondBlocked(ex.res);
   return true;
 }
 
-/** responseHook (server): returns the exchange when the response body is to be observed. */
-export function onServerResponse(context: InstrumentationContext, res: ServerResponse): ServerExchange | undefined {
+/** responseHook (server): returns the response body to observe, if any. */
+export function onServerResponse(context: InstrumentationContext, res: ServerResponse): OutgoingBody | undefined {
   const ex = serverExchangeOf(res.req);
   if (!ex) return undefined;
   ex.res = res;
   if (ex.blocked || !context.http.body.response) return undefined;
   attachExchange(res, ex);
-  return ex;
+  return (ex.response = new OutgoingBody(context, ex));
 }
 
 /**
@@ -112,7 +107,7 @@ export function onServerFinish(context: InstrumentationContext, span: Span, req:
     setHeaderAttributes(span, ATTR_HTTP_RESPONSE_HEADER_PREFIX, outgoingHeaders(res), context.redactor);
   }
   new BodyAttributes(span, context)
-    .set(ATTR_HTTP_REQUEST_BODY, context.http.body.request ? ex.requestBody : undefined, ex.requestContentType)
-    .set(ATTR_HTTP_RESPONSE_BODY, ex.responseBody, ex.responseContentType)
+    .set(ATTR_HTTP_REQUEST_BODY, context.http.body.request ? ex.request?.capture : undefined, ex.request?.contentType)
+    .set(ATTR_HTTP_RESPONSE_BODY, ex.response?.capture, ex.response?.contentType)
     .finish();
 }
