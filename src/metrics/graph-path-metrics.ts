@@ -28,7 +28,8 @@ import type { CKConfig } from '../config/types';
 import type { GraphElement } from '../graph/types';
 import { logger, describeError } from '../logger';
 import type { GraphPathRecorder } from './types';
-import { PathStore, EMPTY_SNAPSHOT, type IntervalSnapshot } from './path-store';
+import { EMPTY_SNAPSHOT, type IntervalSnapshot } from './path-series';
+import { PathStore } from './path-store';
 import { buildPathMetricData } from './path-metric-data';
 import { createConfiguredReader, isPrometheusReader } from './readers';
 

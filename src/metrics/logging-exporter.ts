@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { AggregationTemporality, type PushMetricExporter, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { describeError } from '../logger';
-import type { IntervalSnapshot, SeriesSnapshot } from './path-store';
+import type { IntervalSnapshot, SeriesSnapshot } from './path-series';
 
 export interface LoggingRow {
   type: 'ck.path';

@@ -23,7 +23,7 @@ import {
   type SumMetricData,
 } from '@opentelemetry/sdk-metrics';
 import type { ExpoBuckets } from './expo-histogram';
-import type { IntervalSnapshot } from './path-store';
+import type { IntervalSnapshot } from './path-series';
 
 export const METRIC_CALLS = 'ck.path.calls';
 export const METRIC_ERRORS = 'ck.path.errors';

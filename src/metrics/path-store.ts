@@ -47,17 +47,6 @@ import {
   type SeriesSnapshot,
 } from './path-series';
 
-export {
-  DEFAULT_EVICT_AFTER_IDLE_INTERVALS,
-  EMPTY_SNAPSHOT,
-  LOG_QUANTILES,
-  OVERFLOW,
-  PathSeries,
-  type CumulativeSnapshot,
-  type IntervalSnapshot,
-  type SeriesSnapshot,
-};
-
 /** Histogram clamp: one hour in microseconds. Longer durations still count and set `max`. */
 const MAX_RECORDED_US = 3_600_000_000;
 

@@ -31,7 +31,7 @@ import type * as PrometheusModule from '@opentelemetry/exporter-prometheus';
 import type { CKConfig, MetricTemporality } from '../config/types';
 import { logger, describeError } from '../logger';
 import { LoggingMetricExporter } from './logging-exporter';
-import type { IntervalSnapshot } from './path-store';
+import type { IntervalSnapshot } from './path-series';
 
 export const DEFAULT_GRPC_ENDPOINT = 'http://localhost:4317';
 const DEFAULT_HTTP_ENDPOINT = 'http://localhost:4318/v1/metrics';

@@ -1,5 +1,6 @@
 import test from 'ava';
-import { PathStore, OVERFLOW } from '../../src/metrics/path-store';
+import { OVERFLOW } from '../../src/metrics/path-series';
+import { PathStore } from '../../src/metrics/path-store';
 import { MAX_BUCKETS } from '../../src/metrics/expo-histogram';
 import type { GraphElement } from '../../src/graph/types';
 import { rng, logNormal, exactPercentile, httpEntry, dbExit } from './helpers';
