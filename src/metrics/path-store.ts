@@ -38,7 +38,6 @@ import type { GraphElement } from '../graph/types';
 import { ExpoBuilder, mergeBuckets } from './expo-histogram';
 import {
   DEFAULT_EVICT_AFTER_IDLE_INTERVALS,
-  EMPTY_SNAPSHOT,
   LOG_QUANTILES,
   OVERFLOW,
   PathSeries,
