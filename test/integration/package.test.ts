@@ -1,6 +1,7 @@
 /**
- * `npm pack` gives a tarball that installs into an empty directory and works there:
- * CommonJS require, ES module import, shipped type declarations, and the register entry.
+ * `npm pack` of a fresh clone (committed files only, no build yet: `prepack` must build) gives a
+ * tarball with the build, docs/, LICENSE and README, that installs into an empty directory and
+ * works there: CommonJS require, ES module import, TypeScript types, and both register entries.
  */
 import test from 'ava';
 import { execFileSync, spawnSync } from 'child_process';
@@ -11,11 +12,31 @@ import path from 'path';
 const root = path.join(__dirname, '../..');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
-test('the packed tarball installs and works in an empty directory', (t) => {
+test('a fresh clone packs (prepack builds) into a tarball that installs and works in an empty directory', (t) => {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ck-pack-'));
-  const packOut = execFileSync(npm, ['pack', '--silent', '--pack-destination', work], { cwd: root, encoding: 'utf8' });
+  t.teardown(() => fs.rmSync(work, { recursive: true, force: true }));
+  const clone = path.join(work, 'clone');
+  execFileSync('git', ['clone', '--quiet', '--no-hardlinks', root, clone]);
+  t.false(fs.existsSync(path.join(clone, 'build')), 'a fresh clone has no build');
+  // The clone's dependencies are the ones installed here (the test does not download).
+  fs.symlinkSync(path.join(root, 'node_modules'), path.join(clone, 'node_modules'), 'dir');
+  const packOut = execFileSync(npm, ['pack', '--silent', '--pack-destination', work], { cwd: clone, encoding: 'utf8' });
   const tarball = path.join(work, packOut.trim().split('\n').pop()!.trim());
   t.true(fs.existsSync(tarball), `tarball ${tarball}`);
+  const listing = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n');
+  for (const file of [
+    'package/build/src/index.js',
+    'package/build/src/register.mjs',
+    'package/LICENSE',
+    'package/README.md',
+    'package/docs/architecture.md',
+  ]) {
+    t.true(listing.includes(file), `${file} is in the tarball`);
+  }
+  t.false(
+    listing.some((f) => f.startsWith('package/test/') || f.startsWith('package/src/') || f.startsWith('package/fixtures/')),
+    'no tests, sources or fixtures'
+  );
 
   const app = path.join(work, 'app');
   fs.mkdirSync(app);
@@ -61,6 +82,36 @@ console.log('esm ok ' + agent.config.serviceName);`;
   t.is(execFileSync(process.execPath, ['check.cjs'], { cwd: app, encoding: 'utf8' }).trim(), 'cjs ok');
   t.is(execFileSync(process.execPath, ['check.mjs'], { cwd: app, encoding: 'utf8' }).trim(), 'esm ok packed-esm');
 
+  // The shipped declarations type-check a TypeScript app (node types from this repo's devDependencies).
+  const ts = `import { init, CKHttpInstrumentation, type CKAgent, type CKFilter } from 'ck-agent';
+const agent: CKAgent = init({ serviceName: 'typed', dataCapture: { bodyMaxSizeBytes: 1024 } });
+const filter: CKFilter = { name: 'f', evaluateUrlAndHeaders: () => false };
+new CKHttpInstrumentation({ requestHook: () => undefined }).enable();
+const size: number = agent.config.dataCapture.bodyMaxSizeBytes;
+console.log(filter.name, size);
+`;
+  fs.writeFileSync(path.join(app, 'check.ts'), ts);
+  const typeRoots = path.join(root, 'node_modules/@types');
+  const tsc = spawnSync(
+    process.execPath,
+    [
+      path.join(root, 'node_modules/typescript/bin/tsc'),
+      '--noEmit',
+      '--strict',
+      '--module',
+      'node16',
+      '--moduleResolution',
+      'node16',
+      '--typeRoots',
+      typeRoots,
+      '--types',
+      'node',
+      'check.ts',
+    ],
+    { cwd: app, encoding: 'utf8' }
+  );
+  t.is(tsc.status, 0, tsc.stdout + tsc.stderr);
+
   // Both register entries load and leave a trivial app working.
   for (const flag of ['--require', '--import']) {
     const run = spawnSync(process.execPath, [flag, 'ck-agent/register', '-e', 'console.log("app ran")'], {
@@ -71,5 +122,4 @@ console.log('esm ok ' + agent.config.serviceName);`;
     t.is(run.status, 0, `${flag}: ${run.stderr}`);
     t.is(run.stdout.trim(), 'app ran');
   }
-  fs.rmSync(work, { recursive: true, force: true });
 });
