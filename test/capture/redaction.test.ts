@@ -1,5 +1,8 @@
 import test from 'ava';
 import { REDACTED, Redactor } from '../../src/capture/redaction';
+import { captureAgentLog } from '../../fixtures/agent-log';
+
+const agentLog = captureAgentLog();
 
 const DEFAULT_HEADERS = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key', 'x-auth-token', 'x-csrf-token'];
 const DEFAULT_KEYS = ['pass', 'secret', 'token', 'api[-_]?key', 'authorization', 'credential', 'card[-_]?number', 'cvv', 'ssn'];
@@ -89,6 +92,7 @@ test('custom patterns, invalid ones skipped', (t) => {
   const custom = new Redactor({ headerNames: ['X-Custom'], bodyKeys: ['^pin$', '(unclosed'] });
   t.is(custom.headerValue('x-custom', 'v'), REDACTED);
   t.is(custom.body('{"pin":"1","pinned":"2"}', 'application/json'), '{"pin":"[REDACTED]","pinned":"2"}');
+  t.is(agentLog.matching('warn', /redaction\.body_keys: invalid pattern "\(unclosed" skipped/).length, 1);
 });
 
 test('escaped keys cannot slip past the fast path', (t) => {

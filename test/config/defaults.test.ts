@@ -3,13 +3,13 @@
  */
 import test from 'ava';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { defaultConfig, findAppPackage } from '../../src/config';
 import { FALLBACK_SERVICE_NAME } from '../../src/config/defaults';
 import { fixture, resolve } from './helpers';
+import { makeTempDir } from '../../fixtures/temp-dir';
 
 test('defaultConfig follows the config.md tables', (t) => {
   const c = defaultConfig();
@@ -109,7 +109,7 @@ test('findAppPackage skips start directories inside node_modules (tools, not the
 });
 
 test('findAppPackage: nothing found -> undefined; missing directories never throw', (t) => {
-  const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'ck-config-nopkg-'));
+  const empty = makeTempDir('ck-config-nopkg-');
   try {
     const found = findAppPackage([path.join(empty, 'missing', 'dir'), empty]);
     // Only a package.json above the temp dir (unusual) could be found.
@@ -130,7 +130,7 @@ function runNode(args: string[], cwd: string): string {
 const CONFIG_MODULE = JSON.stringify(path.resolve('src/config'));
 
 test('service name: unknown_service:node when no package.json is found (child process in an empty dir)', (t) => {
-  const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'ck-config-nopkg-'));
+  const empty = makeTempDir('ck-config-nopkg-');
   try {
     const out = runNode(['-e', `process.stdout.write(require(${CONFIG_MODULE}).defaultConfig().serviceName)`], empty);
     // Only a package.json above the temp dir (unusual on a build machine) could change this.
@@ -142,8 +142,8 @@ test('service name: unknown_service:node when no package.json is found (child pr
 });
 
 test('service name: the main module directory is searched before the working directory', (t) => {
-  const app = fs.mkdtempSync(path.join(os.tmpdir(), 'ck-config-app-'));
-  const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), 'ck-config-cwd-'));
+  const app = makeTempDir('ck-config-app-');
+  const elsewhere = makeTempDir('ck-config-cwd-');
   try {
     fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'main-dir-app' }));
     fs.mkdirSync(path.join(app, 'lib'));

@@ -5,7 +5,6 @@
  */
 import test from 'ava';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { CONFIG_REFERENCE_PATH, renderConfigReference } from '../../scripts/gen-config-doc';
@@ -13,6 +12,7 @@ import { configFields, defaultConfig } from '../../src/config';
 import { FIELDS, type FieldSpec } from '../../src/config/schema';
 import type { CKConfig } from '../../src/config/types';
 import { resolve } from './helpers';
+import { makeTempDir } from '../../fixtures/temp-dir';
 
 /** A valid value of the field's type that differs from its default. */
 function sampleValue(field: FieldSpec): unknown {
@@ -96,7 +96,7 @@ for (const ext of ['yaml', 'json'] as const) {
   test(`every field round-trips through a ${ext} config file (snake_case)`, (t) => {
     const tree: Record<string, unknown> = {};
     for (const field of FIELDS) setAt(tree, field.snakePath, sampleValue(field));
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ck-config-file-'));
+    const dir = makeTempDir('ck-config-file-');
     const file = path.join(dir, `agent-config.${ext}`);
     try {
       fs.writeFileSync(file, ext === 'yaml' ? stringify(tree) : JSON.stringify(tree, null, 2));

@@ -91,8 +91,16 @@ test.serial('a throwing filter allows and is logged once', (t) => {
   }
 });
 
-test.serial('registering junk does not throw', (t) => {
-  t.notThrows(() => registerFilter(undefined as unknown as CKFilter));
-  t.notThrows(() => unregisterFilter({ name: 'never-registered' }));
-  t.false(hasFilters());
+test.serial('registering junk does not throw, and says why it was ignored', (t) => {
+  const lines: string[] = [];
+  const original = (logger as unknown as { sink: unknown }).sink;
+  logger.setSink((_level, message) => lines.push(message));
+  try {
+    t.notThrows(() => registerFilter(undefined as unknown as CKFilter));
+    t.notThrows(() => unregisterFilter({ name: 'never-registered' }));
+    t.false(hasFilters());
+    t.deepEqual(lines, ['registerFilter: a filter must be an object with a name and evaluate functions; ignored']);
+  } finally {
+    logger.setSink(original as Parameters<Logger['setSink']>[0]);
+  }
 });

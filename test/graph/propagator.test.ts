@@ -12,6 +12,9 @@ import {
   httpServiceElement,
   PathState,
 } from '../../src/graph';
+import { captureAgentLog } from '../../fixtures/agent-log';
+
+const agentLog = captureAgentLog();
 
 type Carrier = Record<string, unknown>;
 
@@ -116,6 +119,9 @@ test('never throws: throwing getter, setter and onInvalid callback', (t) => {
   const ctx = contextWithPathState(ROOT_CONTEXT, new PathState('s', '1234567890abcdef'));
   t.notThrows(() => propagator.inject(ctx, {}, throwingSetter));
   t.notThrows(() => propagator.inject(ctx, null, defaultTextMapSetter));
+  t.is(agentLog.matching('warn', /ck-route extract failed and was skipped: Error: get boom/).length, 1);
+  t.is(agentLog.matching('warn', /ck-route invalid-value callback threw: Error: callback boom/).length, 1);
+  t.is(agentLog.matching('warn', /ck-route inject failed and was skipped: Error: set boom/).length, 1);
 });
 
 // ---- composite propagator ------------------------------------------------------------------

@@ -4,13 +4,12 @@
  * read from a real Prometheus scrape.
  */
 import test from 'ava';
-import fs from 'fs';
 import http from 'http';
 import net from 'net';
-import os from 'os';
 import path from 'path';
 import { readLogLines } from '../../fixtures/log-lines';
 import { CKHttpInstrumentation, init } from '../../src';
+import { makeTempDir } from '../../fixtures/temp-dir';
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -36,7 +35,7 @@ function request(port: number, urlPath: string, headers: http.OutgoingHttpHeader
 }
 
 test('startup span and ck.agent.route.invalid from real requests', async (t) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ck-telemetry-'));
+  const dir = makeTempDir('ck-telemetry-');
   const logFile = path.join(dir, 'spans.jsonl');
   const prometheusPort = await freePort();
   const agent = init({

@@ -8,7 +8,6 @@
  */
 import test from 'ava';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import * as http from 'http';
 import { propagation } from '@opentelemetry/api';
@@ -19,9 +18,10 @@ import { ROOT_KEY } from '../../src/graph/types';
 import { CKExpressInstrumentation } from '../../src/instrumentations/express';
 import { CKHttpInstrumentation } from '../../src/instrumentations/http';
 import type { SpanLine } from '../../fixtures/http/harness';
+import { makeTempDir } from '../../fixtures/temp-dir';
 
 const SERVICE = 'graph-test';
-const logFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ck-graph-')), 'spans.jsonl');
+const logFile = path.join(makeTempDir('ck-graph-'), 'spans.jsonl');
 const agent = init({
   serviceName: SERVICE,
   reporting: { traceReporterType: 'LOGGING', logFile, metricReporterType: 'NONE' },

@@ -6,14 +6,14 @@
 import test from 'ava';
 import { execFileSync, spawnSync } from 'child_process';
 import fs from 'fs';
-import os from 'os';
 import path from 'path';
+import { makeTempDir } from '../../fixtures/temp-dir';
 
 const root = path.join(__dirname, '../..');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
 test('a fresh clone packs (prepack builds) into a tarball that installs and works in an empty directory', (t) => {
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ck-pack-'));
+  const work = makeTempDir('ck-pack-');
   t.teardown(() => fs.rmSync(work, { recursive: true, force: true }));
   const clone = path.join(work, 'clone');
   execFileSync('git', ['clone', '--quiet', '--no-hardlinks', root, clone]);

@@ -7,9 +7,9 @@ import test from 'ava';
 import { fork } from 'child_process';
 import fs from 'fs';
 import http from 'http';
-import os from 'os';
 import path from 'path';
 import { readLogLines } from '../../fixtures/log-lines';
+import { makeTempDir } from '../../fixtures/temp-dir';
 
 const root = path.join(__dirname, '../..');
 const register = path.join(root, 'build/src/register.js');
@@ -49,7 +49,7 @@ function get(port: number, urlPath: string): Promise<{ status: number; body: str
 
 /** Runs the app with the register preload, makes requests, stops it cleanly, returns the log lines. */
 async function runApp(env: Record<string, string>, requests: (port: number) => Promise<void>) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ck-zero-'));
+  const dir = makeTempDir('ck-zero-');
   const logFile = path.join(dir, 'ck.jsonl');
   const child = fork(app, [], {
     execArgv: ['--require', register],

@@ -1,9 +1,9 @@
 import test from 'ava';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { GraphPathMetrics } from '../../src/metrics';
 import { testConfig, testResource, httpEntry, dbExit } from './helpers';
+import { makeTempDir } from '../../fixtures/temp-dir';
 
 const KEY = '4f1c2a9be07d3318';
 const ROOT = '0000000000000000';
@@ -26,7 +26,7 @@ const ROW_KEYS = [
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 function tmpFile(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ck-metrics-'));
+  const dir = makeTempDir('ck-metrics-');
   return path.join(dir, 'metrics.log');
 }
 

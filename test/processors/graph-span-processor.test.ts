@@ -11,6 +11,9 @@ import type { GraphElement } from '../../src/graph/types';
 import type { GraphPathRecorder } from '../../src/metrics/types';
 import { CKGraphSpanProcessor, MapperRegistry, defaultMapperRegistry } from '../../src/processors';
 import { CKTracerProvider, type CKSpan } from '../../src/trace';
+import { captureAgentLog } from '../../fixtures/agent-log';
+
+const agentLog = captureAgentLog();
 
 interface Recorded {
   pathKey: string;
@@ -277,6 +280,8 @@ test('a throwing mapper never reaches the span owner', (t) => {
   const s = provider.getTracer('t').startSpan('x', { kind: SpanKind.SERVER, attributes: { 'http.method': 'GET' } }, ROOT_CONTEXT);
   t.notThrows(() => s.end());
   t.is(recorder.records.length, 0);
+  t.is(agentLog.matching('warn', /graph path naming failed at span start: mapper bug/).length, 1);
+  t.is(agentLog.matching('warn', /graph path processing failed for a span: mapper bug/).length, 1);
 });
 
 test('ck.error marks spans with error status; HTTP servers only for 5xx', (t) => {

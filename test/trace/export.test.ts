@@ -6,11 +6,9 @@
 import test from 'ava';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, defaultTextMapGetter, trace } from '@opentelemetry/api';
 import type { CKOptions } from '../../src/config/types';
-import { logger } from '../../src/logger';
 import { CKRoutePropagator, FLAG_FORCE_CAPTURE, formatRoute } from '../../src/graph';
 import {
   CKSpan,
@@ -24,6 +22,10 @@ import {
 } from '../../src/trace';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../../fixtures/otlp/receiver';
 import { makeConfig, makeProvider, makeResource, RecordingProcessor } from './helpers';
+import { captureAgentLog } from '../../fixtures/agent-log';
+import { makeTempDir } from '../../fixtures/temp-dir';
+
+const agentLog = captureAgentLog();
 
 const unhandled: unknown[] = [];
 process.on('unhandledRejection', (reason) => unhandled.push(reason));
@@ -168,7 +170,7 @@ test('sampler traceidratio 0: not exported, but every processor still sees the s
 });
 
 test('LOGGING: one JSON line per span in the graph-path.md format, appended to the log file', async (t) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ck-trace-'));
+  const dir = makeTempDir('ck-trace-');
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
   const logFile = path.join(dir, 'ck.log');
   fs.writeFileSync(logFile, '{"type":"existing"}\n');
@@ -216,7 +218,7 @@ test('LOGGING: one JSON line per span in the graph-path.md format, appended to t
 });
 
 test('LOGGING exporter: a backed-up output drops whole batches and counts them', async (t) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ck-trace-'));
+  const dir = makeTempDir('ck-trace-');
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
   const logFile = path.join(dir, 'ck.log');
   const counted: number[] = [];
@@ -228,6 +230,7 @@ test('LOGGING exporter: a backed-up output drops whole batches and counts them',
   t.deepEqual(results, [0, 0]);
   t.is(exporter.droppedSpans, 2);
   t.deepEqual(counted, [2]);
+  t.is(agentLog.matching('warn', /span log output cannot keep up; spans are being dropped/).length, 1);
   await exporter.shutdown();
   t.is(fs.readFileSync(logFile, 'utf8').trim().split('\n').length, 1);
 });
@@ -276,6 +279,8 @@ test('exporter down: no throw, no unhandled rejection; export recovers when the 
     await t.notThrowsAsync(provider.forceFlush());
   }
   t.is(receiver.traceRequests.length, 0);
+  t.true(agentLog.matching('warn', /OTLP span export failed/).length >= 1, 'the failure is visible at warn');
+  t.true(agentLog.matching('warn', /OTLP_HTTP span export failed/).length >= 1);
 
   await receiver.start(); // back on the same ports
   t.is(receiver.grpcUrl, grpcUrl);
@@ -319,9 +324,7 @@ test('URL rules: OTLP/HTTP path and port, Zipkin default', (t) => {
 });
 
 test('OTLP with secure=true: an unreadable CA file falls back to the system CAs with a warning', async (t) => {
-  const lines: string[] = [];
-  logger.setSink((level, message) => lines.push(`${level}: ${message}`));
-  t.teardown(() => logger.setSink((level, message) => process.stderr.write(`[ck-agent] ${level}: ${message}\n`)));
+  const lines = agentLog.lines;
   const { provider, exportProcessor } = setup({
     reporting: { traceReporterType: 'OTLP', endpoint: 'https://127.0.0.1:9', secure: true, certFile: '/nonexistent/ca.pem' },
   });

@@ -6,7 +6,6 @@
 import test from 'ava';
 import * as fs from 'fs';
 import * as http from 'http';
-import * as os from 'os';
 import * as path from 'path';
 import { init } from '../../../src/agent';
 import { getPathKey, httpServiceElement, pathKey } from '../../../src/graph';
@@ -14,9 +13,10 @@ import { ROOT_KEY } from '../../../src/graph/types';
 import { CKExpressInstrumentation } from '../../../src/instrumentations/express';
 import { CKHttpInstrumentation } from '../../../src/instrumentations/http';
 import type { SpanLine } from '../../../fixtures/http/harness';
+import { makeTempDir } from '../../../fixtures/temp-dir';
 
 const SERVICE = 'express-wrapper-test';
-const logFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ck-express-wrapper-')), 'spans.jsonl');
+const logFile = path.join(makeTempDir('ck-express-wrapper-'), 'spans.jsonl');
 const agent = init({ serviceName: SERVICE, reporting: { traceReporterType: 'LOGGING', logFile, metricReporterType: 'NONE' } });
 new CKHttpInstrumentation().enable();
 const hookCalls: string[] = [];

@@ -5,18 +5,18 @@
 import test from 'ava';
 import * as fs from 'fs';
 import * as http from 'http';
-import * as os from 'os';
 import * as path from 'path';
 import { init } from '../../../src/agent';
 import { CKExpressInstrumentation } from '../../../src/instrumentations/express';
 import { CKHttpInstrumentation } from '../../../src/instrumentations/http';
 import type { SpanLine } from '../../../fixtures/http/harness';
+import { makeTempDir } from '../../../fixtures/temp-dir';
 
 // Deliberately before enable(): the wrapper must still patch it.
 
 const express = require('express') as typeof import('express');
 
-const logFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ck-express-layers-')), 'spans.jsonl');
+const logFile = path.join(makeTempDir('ck-express-layers-'), 'spans.jsonl');
 const agent = init({ serviceName: 'layers', reporting: { traceReporterType: 'LOGGING', logFile, metricReporterType: 'NONE' } });
 new CKHttpInstrumentation().enable();
 new CKExpressInstrumentation({ ignoreLayersType: [] }).enable();

@@ -6,7 +6,6 @@
 import test from 'ava';
 import * as fs from 'node:fs';
 import * as http2 from 'node:http2';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { SpanKind, context, trace } from '@opentelemetry/api';
 import { init } from '../../../src/agent';
@@ -15,8 +14,9 @@ import { adoptIncomingRoute, pathStateOf } from '../../../src/graph';
 import { CKGrpcInstrumentation } from '../../../src/instrumentations/grpc';
 import type { SpanLine } from '../../../fixtures/grpc/harness';
 import { PROTO_PATH, loadService, startServer, type Grpc, type RunningServer } from '../../../fixtures/grpc/service';
+import { makeTempDir } from '../../../fixtures/temp-dir';
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ck-grpc-inproc-'));
+const dir = makeTempDir('ck-grpc-inproc-');
 const logFile = path.join(dir, 'ck.log');
 const agent = init({
   serviceName: 'grpc-inprocess',

@@ -7,14 +7,17 @@
 import test from 'ava';
 import * as fs from 'fs';
 import * as http from 'http';
-import * as os from 'os';
 import * as path from 'path';
 import { init } from '../../../src/agent';
 import { registerFilter, unregisterFilter, type CKFilter } from '../../../src/filters/registry';
 import { CKHttpInstrumentation } from '../../../src/instrumentations/http';
 import type { SpanLine } from '../../../fixtures/http/harness';
+import { captureAgentLog } from '../../../fixtures/agent-log';
+import { makeTempDir } from '../../../fixtures/temp-dir';
 
-const logFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ck-http-wrapper-')), 'spans.jsonl');
+const agentLog = captureAgentLog();
+
+const logFile = path.join(makeTempDir('ck-http-wrapper-'), 'spans.jsonl');
 // Export sampling off: spans are exported only when force capture is set, so capture has no
 // consumer unless a filter is registered or the request carries the force-capture flag.
 const agent = init({
@@ -103,6 +106,7 @@ test.serial('a registered filter or the force-capture flag turns capture on', as
   t.is(span?.attributes['http.request.body'], '{"forced":true}');
   t.is(span?.attributes['user.request_hook'], true, 'the user requestHook ran after ours');
   t.true(userCalls.length > 0);
+  t.is(agentLog.matching('warn', /user http responseHook hook threw \(ignored\): user hook bug/).length, 1, 'logged once');
 });
 
 test.serial('double enable patches once; disable unpatches everything; enable again works', async (t) => {

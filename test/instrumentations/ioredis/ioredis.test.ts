@@ -7,6 +7,9 @@ import { startTestAgent, spansWhere } from '../../../fixtures/db/agent-harness';
 import { REDIS_URL, serviceTest, uniqueName } from '../../../fixtures/db/services';
 import { ROOT_KEY } from '../../../src/graph/types';
 import { CKIORedisInstrumentation } from '../../../src/instrumentations/ioredis';
+import { captureAgentLog } from '../../../fixtures/agent-log';
+
+const agentLog = captureAgentLog();
 
 const redisTest = serviceTest('Redis', REDIS_URL, 6379);
 const harness = startTestAgent();
@@ -33,6 +36,7 @@ redisTest('outside a request with requireParentSpan false: recorded under the ro
     const get = spansWhere(spans, (a) => a['db.operation.name'] === 'GET');
     t.is(get[0]?.attributes['db.query.text'], 'get custom 1');
     t.true(userHookSaw.includes('GET'), 'user hook ran after ours (saw the upper-cased name)');
+    t.is(agentLog.matching('warn', /user ioredis requestHook hook threw \(ignored\): user hook failure is isolated/).length, 1);
     const element = paths.find((p) => p.element.name === 'redis GET');
     t.is(element?.parentKey, ROOT_KEY);
   } finally {

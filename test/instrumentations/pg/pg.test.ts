@@ -7,6 +7,9 @@ import { startTestAgent, spansWhere } from '../../../fixtures/db/agent-harness';
 import { PG_URL, serviceTest, uniqueName } from '../../../fixtures/db/services';
 import { CKPgInstrumentation } from '../../../src/instrumentations/pg';
 import type { Span } from '@opentelemetry/api';
+import { captureAgentLog } from '../../../fixtures/agent-log';
+
+const agentLog = captureAgentLog();
 
 const pgTest = serviceTest('PostgreSQL', PG_URL, 5432);
 const harness = startTestAgent();
@@ -47,6 +50,7 @@ pgTest.serial('user hooks run after ours and a throwing user hook changes nothin
       return [a.rows, b.rows.length];
     });
     t.deepEqual(result, [[{ ck_throw: 1 }], 3]);
+    t.is(agentLog.matching('warn', /user pg requestHook hook threw \(ignored\): user hook failure/).length, 1);
     t.deepEqual(
       seen.filter((s) => s.hook === 'request').map((s) => s.operation),
       ['SELECT', 'SELECT']
