@@ -71,6 +71,14 @@ ${rows.join('\n')}
 - \`reporting.token\` adds \`authorization: Bearer <token>\` to both export header maps unless an
   \`authorization\` header is already set.
 - \`service.name\` in \`OTEL_RESOURCE_ATTRIBUTES\` sets \`service_name\` (\`OTEL_SERVICE_NAME\` wins over it).
+- \`OTEL_TRACES_EXPORTER\`: \`otlp\` → \`OTLP\` (or \`OTLP_HTTP\` by the protocol rule above; with no
+  protocol variable \`otlp\` means gRPC, ck-agent's and Hypertrace's default), \`zipkin\` → \`ZIPKIN\`,
+  \`console\` → \`LOGGING\`, \`none\` → \`NONE\`. \`OTEL_METRICS_EXPORTER\`: \`otlp\`, \`prometheus\`,
+  \`console\` → \`LOGGING\`, \`none\`. Each signal goes to one exporter: in a list the first usable
+  entry wins and the others are warned about; an unknown value is warned about and ignored.
+- \`OTEL_EXPERIMENTAL_RESOURCE_DETECTORS\` (\`all\`, \`none\`, or detector names; cloud detectors are
+  not supported and are warned about). Without the \`env\` detector \`OTEL_RESOURCE_ATTRIBUTES\` is not
+  applied (the service name in it still is); resource attributes from other sources always are.
 
 ## Bad configuration
 

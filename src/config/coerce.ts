@@ -21,6 +21,9 @@ const UNSET: Coercion = Object.freeze({ ok: true, unset: true } as const);
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
 
+/** Stands for "every value" inside an `allowAll` enum list while it is parsed. */
+const ALL_ENTRY = '\u0000all';
+
 const ok = (value: unknown): Coercion => ({ ok: true, value });
 const bad = (expected: string): Coercion => ({ ok: false, expected });
 
@@ -62,8 +65,14 @@ export function coerce(type: FieldType, raw: unknown): Coercion {
       if (result === null) return UNSET;
       return result === undefined ? bad(describeType(type)) : ok(result);
     }
-    case 'enumList':
-      return coerceList(raw, describeType(type), (entry) => enumValue(entry, type.values, type.aliases) ?? undefined);
+    case 'enumList': {
+      const result = coerceList(raw, describeType(type), (entry) =>
+        type.allowAll && entry.toLowerCase() === 'all' ? ALL_ENTRY : (enumValue(entry, type.values, type.aliases) ?? undefined)
+      );
+      if (!type.allowAll || !result.ok || !('value' in result)) return result;
+      const values = result.value as string[];
+      return values.includes(ALL_ENTRY) ? ok([...type.values]) : result;
+    }
     case 'list':
       return coerceList(raw, describeType(type), (entry) => {
         const value = type.lowerCase ? entry.toLowerCase() : entry;

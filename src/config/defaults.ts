@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { INSTRUMENTATION_NAMES } from '../instrumentations/registry';
-import type { CKConfig } from './types';
+import { RESOURCE_DETECTOR_NAMES, type CKConfig } from './types';
 
 export const FALLBACK_SERVICE_NAME = 'unknown_service:node';
 
@@ -107,6 +107,8 @@ export function defaultConfig(): CKConfig {
     enabled: true,
     propagationFormats: ['TRACECONTEXT', 'BAGGAGE'],
     resourceAttributes: {},
+    resourceDetectors: [...RESOURCE_DETECTOR_NAMES],
+    peerServiceMapping: {},
     reporting: {
       endpoint: 'http://localhost:4317',
       secure: false,
@@ -139,6 +141,7 @@ export function defaultConfig(): CKConfig {
       prometheusHost: '0.0.0.0',
       prometheusPort: 9464,
       temporality: 'CUMULATIVE',
+      runtimeEnabled: false,
     },
     tracing: {
       sampler: 'parentbased_always_on',

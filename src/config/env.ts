@@ -30,6 +30,8 @@ interface OtelVar {
  * variable wins over an earlier one for the same field (signal-specific over generic), and map
  * fields merge (signal-specific headers over generic headers, key by key).
  */
+export const OTEL_RESOURCE_ATTRIBUTES = 'OTEL_RESOURCE_ATTRIBUTES';
+
 export const OTEL_VARS: readonly OtelVar[] = [
   { name: 'OTEL_SDK_DISABLED', keys: ['enabled'], parse: parseSdkDisabled },
   { name: 'OTEL_RESOURCE_ATTRIBUTES', keys: ['resource_attributes'], parse: resourceAttributesWithoutServiceName },
@@ -56,6 +58,9 @@ export const OTEL_VARS: readonly OtelVar[] = [
   { name: 'OTEL_ATTRIBUTE_COUNT_LIMIT', keys: ['tracing.attribute_count_limit'] },
   { name: 'OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT', keys: ['tracing.attribute_count_limit'] },
   { name: 'OTEL_LOG_LEVEL', keys: ['log_level'], parse: parseOtelLogLevel },
+  { name: 'OTEL_TRACES_EXPORTER', keys: ['reporting.trace_reporter_type'], parse: parseTracesExporter },
+  { name: 'OTEL_METRICS_EXPORTER', keys: ['reporting.metric_reporter_type'], parse: parseMetricsExporter },
+  { name: 'OTEL_EXPERIMENTAL_RESOURCE_DETECTORS', keys: ['resource_detectors'], parse: parseResourceDetectors },
 ];
 
 /** OTLP protocol variables; applied after merging (see derive.ts). */
@@ -213,4 +218,100 @@ const OTEL_LOG_LEVELS: Record<string, string> = {
 
 function parseOtelLogLevel(text: string): unknown {
   return OTEL_LOG_LEVELS[text.toLowerCase()] ?? new InvalidRaw(text, `one of ${Object.keys(OTEL_LOG_LEVELS).join(', ')}`);
+}
+
+/**
+ * OTEL_TRACES_EXPORTER / OTEL_METRICS_EXPORTER: the OpenTelemetry exporter names mapped to
+ * reporter types. `otlp` means OTLP over gRPC unless OTEL_EXPORTER_OTLP_(TRACES_|METRICS_)PROTOCOL
+ * says http/protobuf (applied in derive.ts). The variable is a list in the OpenTelemetry spec;
+ * ck-agent exports each signal to one place, so the first usable entry wins and the others are
+ * reported. An unknown value is reported and the field keeps the lower source's value.
+ */
+const TRACES_EXPORTERS: Readonly<Record<string, string>> = {
+  otlp: 'OTLP',
+  zipkin: 'ZIPKIN',
+  console: 'LOGGING',
+  logging: 'LOGGING', // the deprecated spelling of console
+  none: 'NONE',
+};
+const METRICS_EXPORTERS: Readonly<Record<string, string>> = {
+  otlp: 'OTLP',
+  prometheus: 'PROMETHEUS',
+  console: 'LOGGING',
+  logging: 'LOGGING',
+  none: 'NONE',
+};
+
+function parseTracesExporter(text: string, report: Report, source: string, field: FieldSpec): unknown {
+  return parseExporterList(text, TRACES_EXPORTERS, 'otlp, zipkin, console or none', report, source, field);
+}
+
+function parseMetricsExporter(text: string, report: Report, source: string, field: FieldSpec): unknown {
+  return parseExporterList(text, METRICS_EXPORTERS, 'otlp, prometheus, console or none', report, source, field);
+}
+
+function parseExporterList(
+  text: string,
+  known: Readonly<Record<string, string>>,
+  expected: string,
+  report: Report,
+  source: string,
+  field: FieldSpec
+): unknown {
+  const entries = text.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
+  const usable = entries.filter((e) => known[e] !== undefined);
+  if (usable.length === 0) return new InvalidRaw(text, expected);
+  const chosen = usable[0];
+  const ignored = entries.filter((e) => e !== chosen);
+  if (ignored.length > 0) {
+    report(
+      sourceProblem(
+        source,
+        field.key,
+        `ck-agent exports this signal to one exporter; using ${JSON.stringify(chosen)}, ignoring ${ignored
+          .map((e) => JSON.stringify(e.slice(0, 40)))
+          .join(', ')} (expected ${expected})`
+      )
+    );
+  }
+  return known[chosen];
+}
+
+/** OpenTelemetry detector names ck-agent knows, with the other SDKs' spellings. */
+const RESOURCE_DETECTORS: Readonly<Record<string, string>> = {
+  env: 'env',
+  otel: 'env', // the Python SDK's name for the OTEL_RESOURCE_ATTRIBUTES detector
+  host: 'host',
+  os: 'os',
+  process: 'process',
+  container: 'container',
+  k8s: 'k8s',
+  kubernetes: 'k8s',
+};
+
+/**
+ * OTEL_EXPERIMENTAL_RESOURCE_DETECTORS: known detectors are kept, `all` means every one, `none`
+ * turns detection off. Cloud detectors (aws, gcp, azure, ...) are not part of ck-agent: warned
+ * about and dropped. `serviceinstance` is dropped silently: service.instance.id is always set.
+ */
+function parseResourceDetectors(text: string, report: Report, source: string, field: FieldSpec): unknown {
+  const out: string[] = [];
+  let none = false;
+  for (const entry of text.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '')) {
+    if (entry === 'none') none = true;
+    else if (entry === 'all') return 'all';
+    else if (RESOURCE_DETECTORS[entry]) {
+      if (!out.includes(RESOURCE_DETECTORS[entry])) out.push(RESOURCE_DETECTORS[entry]);
+    } else if (entry !== 'serviceinstance') {
+      report(
+        sourceProblem(
+          source,
+          field.key,
+          `unsupported resource detector ${JSON.stringify(entry.slice(0, 100))} for ${field.key} (expected env, host, os, process, container, k8s, all or none); entry ignored`
+        )
+      );
+    }
+  }
+  if (none) return [];
+  return out.length > 0 ? out : SKIP;
 }

@@ -8,7 +8,7 @@ import { logger } from '../logger';
 import { coerce, InvalidRaw } from './coerce';
 import { defaultConfig } from './defaults';
 import { DEFAULT_SOURCE, deriveConfig } from './derive';
-import { otelEntries, prefixedEntries, type Env } from './env';
+import { OTEL_RESOURCE_ATTRIBUTES, otelEntries, prefixedEntries, type Env } from './env';
 import { loadConfigFile } from './file';
 import { ConfigError, invalidValue, sourceProblem, showValue, type ConfigIssue } from './issues';
 import { describeType, type FieldSpec } from './schema';
@@ -20,6 +20,11 @@ export { defaultConfig, findAppPackage, type AppPackage } from './defaults';
 export { configFields, type ConfigFieldDoc } from './reference';
 
 export function resolveConfig(options: CKOptions = {}, env: NodeJS.ProcessEnv = process.env): CKConfig {
+  // `sampler` is an object, not config: init() hands it to the tracer provider directly.
+  if (isPlainObject(options) && 'sampler' in options) {
+    const { sampler: _sampler, ...rest } = options;
+    options = rest;
+  }
   const issues: ConfigIssue[] = [];
   let config: CKConfig;
   try {
@@ -51,8 +56,29 @@ function buildConfig(options: unknown, env: Env, issues: ConfigIssue[]): CKConfi
   ];
   const config = defaultConfig();
   const sources = mergeEntries(config, entries, issues);
+  if (!config.resourceDetectors.includes('env')) withoutEnvResourceAttributes(config, entries);
   deriveConfig(config, sources, env, issues);
   return config;
+}
+
+/**
+ * `OTEL_RESOURCE_ATTRIBUTES` is what the OpenTelemetry `env` resource detector reads: with `env`
+ * left out of `resource_detectors`, only the other sources' resource attributes stay (their
+ * values were validated, and any problem reported, by mergeEntries already).
+ */
+function withoutEnvResourceAttributes(config: CKConfig, entries: readonly RawEntry[]): void {
+  const kept: Record<string, string> = {};
+  for (const entry of entries) {
+    if (entry.field.key !== 'resource_attributes' || entry.source === `env ${OTEL_RESOURCE_ATTRIBUTES}`) continue;
+    let result;
+    try {
+      result = coerce(entry.field.type, entry.raw);
+    } catch {
+      continue;
+    }
+    if (result.ok && 'value' in result) Object.assign(kept, result.value as Record<string, string>);
+  }
+  config.resourceAttributes = kept;
 }
 
 /** init() options (camelCase) as raw entries; anything but a plain object is reported and ignored. */

@@ -4,6 +4,7 @@
  * config reference all read this table, so a field is declared exactly once.
  */
 import { INSTRUMENTATION_NAMES } from '../instrumentations/registry';
+import { RESOURCE_DETECTOR_NAMES } from './types';
 
 /** How a field's value is parsed and validated (see coerce.ts). */
 export type FieldType =
@@ -28,8 +29,11 @@ export type FieldType =
    * (Hypertrace's UNSPECIFIED enum members).
    */
   | { kind: 'enum'; values: readonly string[]; aliases?: Readonly<Record<string, string>>; unset?: readonly string[] }
-  /** A list of enum values (array, or comma-separated string; `none` = empty list). */
-  | { kind: 'enumList'; values: readonly string[]; aliases?: Readonly<Record<string, string>> }
+  /**
+   * A list of enum values (array, or comma-separated string; `none` = empty list). With
+   * `allowAll`, the entry `all` stands for every value.
+   */
+  | { kind: 'enumList'; values: readonly string[]; aliases?: Readonly<Record<string, string>>; allowAll?: boolean }
   /** A list of strings (array, or comma-separated string; `none` = empty list). */
   | { kind: 'list'; lowerCase?: boolean; patterns?: boolean }
   /** A string map (object, or `k1=v1,k2=v2` with percent-decoding). Merged across sources. */
@@ -102,6 +106,11 @@ const DECLARATIONS: Record<string, FieldDecl> = {
     type: { kind: 'map' },
     description: 'Resource attributes merged over the detected resource (maps merge across sources).',
   },
+  resource_detectors: {
+    type: { kind: 'enumList', values: RESOURCE_DETECTOR_NAMES, aliases: { KUBERNETES: 'k8s' }, allowAll: true },
+    description:
+      'Resource detectors that run at startup (`none` = no detection; `env` = `OTEL_RESOURCE_ATTRIBUTES`). See docs/resource.md.',
+  },
   'reporting.endpoint': {
     type: { kind: 'url' },
     description:
@@ -168,6 +177,9 @@ const DECLARATIONS: Record<string, FieldDecl> = {
   'metrics.quantiles': { type: { kind: 'quantiles' }, description: 'Quantiles of ck.path.latency, each in (0, 1].' },
   'metrics.prometheus_host': { type: { kind: 'string', nonEmpty: true }, description: 'Prometheus endpoint host.' },
   'metrics.prometheus_port': int(0, 'Prometheus endpoint port (0 = ephemeral).', 65535),
+  'metrics.runtime_enabled': bool(
+    'Node.js runtime metrics (event-loop delay, heap, GC, CPU, memory) on the CK meter provider; needs a metric reporter. See docs/runtime-metrics.md.'
+  ),
   'metrics.temporality': {
     type: { kind: 'enum', values: ['CUMULATIVE', 'DELTA', 'LOWMEMORY'] },
     description: 'Metric temporality preference.',
@@ -203,6 +215,11 @@ const DECLARATIONS: Record<string, FieldDecl> = {
     description: 'Case-insensitive regular expressions matched against body keys; empty list = off.',
   },
   'redaction.apply_to_filters': bool('Filters see redacted data only when true.'),
+  peer_service_mapping: {
+    type: { kind: 'map', lowerCaseKeys: true },
+    description:
+      '`host[:port]` of a called peer -> `peer.service` attribute of its client series (HTTP, gRPC, database, cache); a `peer.service` span attribute wins.',
+  },
   instrumentations: {
     type: { kind: 'enumList', values: INSTRUMENTATION_NAMES },
     description: 'CK instrumentations the zero-code start enables.',
@@ -284,7 +301,7 @@ export function describeType(type: FieldType): string {
     case 'enum':
       return `one of ${type.values.join(', ')}`;
     case 'enumList':
-      return `a list of ${type.values.join(', ')}`;
+      return `a list of ${type.values.join(', ')}${type.allowAll ? ' (or all)' : ''}`;
     case 'list':
       return type.patterns ? 'a list of regular expressions' : 'a list of strings';
     case 'map':

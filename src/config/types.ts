@@ -3,6 +3,7 @@
  * `agent.config` exposes it (frozen). Field meanings and defaults: docs/config-reference.md.
  * The config file and env vars use the snake_case names of the spec; `src/config/` maps them.
  */
+import type { Sampler } from '@opentelemetry/sdk-trace-base';
 import type { InstrumentationName } from '../instrumentations/registry';
 import type { LogLevel } from '../logger';
 
@@ -12,6 +13,10 @@ export type TraceReporterType = 'NONE' | 'OTLP' | 'OTLP_HTTP' | 'ZIPKIN' | 'LOGG
 export type MetricReporterType = 'OTLP' | 'OTLP_HTTP' | 'PROMETHEUS' | 'LOGGING' | 'NONE';
 export type PropagationFormat = 'TRACECONTEXT' | 'B3' | 'B3MULTI' | 'BAGGAGE';
 export type MetricTemporality = 'CUMULATIVE' | 'DELTA' | 'LOWMEMORY';
+/** Resource detectors (docs/resource.md). */
+export type ResourceDetectorName = 'env' | 'host' | 'os' | 'process' | 'container' | 'k8s';
+
+export const RESOURCE_DETECTOR_NAMES: readonly ResourceDetectorName[] = ['env', 'host', 'os', 'process', 'container', 'k8s'];
 
 export interface DirectionSwitch {
   /** Capture on the request side (incoming for servers, outgoing for clients). */
@@ -73,6 +78,8 @@ export interface MetricsConfig {
   prometheusPort: number;
   /** From OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE. */
   temporality: MetricTemporality;
+  /** Node.js runtime metrics (event loop, heap, GC, CPU, memory) on the CK meter provider. */
+  runtimeEnabled: boolean;
 }
 
 export interface TracingConfig {
@@ -107,6 +114,10 @@ export interface CKConfig {
   enabled: boolean;
   propagationFormats: PropagationFormat[];
   resourceAttributes: Record<string, string>;
+  /** Which resource detectors run (OTEL_EXPERIMENTAL_RESOURCE_DETECTORS); empty = none. */
+  resourceDetectors: ResourceDetectorName[];
+  /** `host[:port]` (lower-case) -> `peer.service` of client series. */
+  peerServiceMapping: Record<string, string>;
   reporting: ReportingConfig;
   dataCapture: DataCaptureConfig;
   telemetry: TelemetryConfig;
@@ -126,4 +137,9 @@ export type DeepPartial<T> = {
   [K in keyof T]?: T[K] extends (infer U)[] ? U[] : T[K] extends object ? DeepPartial<T[K]> : T[K];
 };
 
-export type CKOptions = DeepPartial<CKConfig>;
+/**
+ * What `init()` accepts: the config in camelCase (every field optional), plus `sampler`, a
+ * custom Sampler for span export (not part of the resolved config: graph path metrics always
+ * see every span, whatever it decides).
+ */
+export type CKOptions = DeepPartial<CKConfig> & { sampler?: Sampler };

@@ -16,6 +16,8 @@ test('defaultConfig follows the config.md tables', (t) => {
   t.true(c.enabled);
   t.deepEqual(c.propagationFormats, ['TRACECONTEXT', 'BAGGAGE']);
   t.deepEqual(c.resourceAttributes, {});
+  t.deepEqual(c.resourceDetectors, ['env', 'host', 'os', 'process', 'container', 'k8s']);
+  t.deepEqual(c.peerServiceMapping, {});
   t.like(c.reporting, {
     endpoint: 'http://localhost:4317',
     secure: false,
@@ -43,6 +45,7 @@ test('defaultConfig follows the config.md tables', (t) => {
     prometheusHost: '0.0.0.0',
     prometheusPort: 9464,
     temporality: 'CUMULATIVE',
+    runtimeEnabled: false,
   });
   t.deepEqual(c.tracing, {
     sampler: 'parentbased_always_on',
