@@ -43,7 +43,12 @@ export class CKAgent {
     this.meterProvider = this.metrics.meterProvider;
 
     const processors: SpanProcessor[] = [new CKGraphSpanProcessor(config, this.metrics)];
-    const exportProcessor = config.enabled ? createExportSpanProcessor(config, resource) : undefined;
+    const exportProcessor = config.enabled
+      ? createExportSpanProcessor(config, resource, {
+          onDropped: (count) => this.metrics.countDroppedSpans(count),
+          onExportFailure: () => this.metrics.countSpanExportFailure(),
+        })
+      : undefined;
     if (exportProcessor) processors.push(exportProcessor);
     this.spanExportEnabled = exportProcessor !== undefined;
 

@@ -52,10 +52,14 @@ export class GraphPathMetrics implements GraphPathRecorder {
   private spansDropped = 0;
   private hookErrors = 0;
   private exportFailures = 0;
+  private spanExportFailures = 0;
+  /** Whether span export is configured: only then is a `signal=traces` failure series reported. */
+  private readonly spanExportConfigured: boolean;
   private shutdownPromise: Promise<void> | undefined;
 
   constructor(config: CKConfig, resource: Resource, extraReaders: MetricReader[] = []) {
     this.meterVersion = packageVersion();
+    this.spanExportConfigured = config.enabled && config.reporting.traceReporterType !== 'NONE';
     this.quantiles = validQuantiles(config.metrics.quantiles);
     this.store = new PathStore({
       maxPaths: config.metrics.maxPaths,
@@ -96,6 +100,16 @@ export class GraphPathMetrics implements GraphPathRecorder {
 
   countHookError(): void {
     this.hookErrors++;
+  }
+
+  /** Counts `count` spans dropped at once (the span export queue, the LOGGING exporter backlog). */
+  countDroppedSpans(count: number): void {
+    if (Number.isFinite(count) && count > 0) this.spansDropped += count;
+  }
+
+  /** Counts one failed span export (`ck.agent.export.failures{signal="traces"}`). */
+  countSpanExportFailure(): void {
+    this.spanExportFailures++;
   }
 
   /** The most recently closed interval. */
@@ -188,13 +202,25 @@ export class GraphPathMetrics implements GraphPathRecorder {
         '{request}',
         () => this.routeInvalid,
       ],
-      ['ck.agent.spans.dropped', 'Spans the agent had to drop', '{span}', () => this.spansDropped],
+      [
+        'ck.agent.spans.dropped',
+        'Spans the agent had to drop (span export queue full, export backlog, ended after shutdown)',
+        '{span}',
+        () => this.spansDropped,
+      ],
       ['ck.agent.hook.errors', 'CK hooks that threw and were skipped (the app call went on)', '{error}', () => this.hookErrors],
-      ['ck.agent.export.failures', 'Failed or timed-out metric exports', '{export}', () => this.exportFailures],
     ];
     for (const [name, description, unit, read] of counters) {
       meter.createObservableCounter(name, { description, unit }).addCallback((result) => result.observe(read(), none));
     }
+    const metricsSignal: Attributes = { signal: 'metrics' };
+    const tracesSignal: Attributes = { signal: 'traces' };
+    meter
+      .createObservableCounter('ck.agent.export.failures', { description: 'Failed or timed-out exports, by signal', unit: '{export}' })
+      .addCallback((result) => {
+        result.observe(this.exportFailures, metricsSignal);
+        if (this.spanExportConfigured) result.observe(this.spanExportFailures, tracesSignal);
+      });
   }
 }
 

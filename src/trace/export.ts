@@ -4,10 +4,12 @@
  * or force-captured are exported; every span still reaches the graph processor, which runs first.
  *
  * Exporter trouble stays inside: failed exports are logged once per kind, flush and shutdown
- * never reject, and the batch queue is bounded (the SDK drops beyond `maxQueueSize`).
+ * never reject, and the batch queue is bounded (the SDK drops beyond `maxQueueSize`). Both are
+ * counted through `SpanExportHooks` (self-metrics `ck.agent.spans.dropped` and
+ * `ck.agent.export.failures{signal="traces"}`).
  */
 import * as fs from 'node:fs';
-import { TraceFlags } from '@opentelemetry/api';
+import { TraceFlags, createNoopMeter, type Attributes, type Counter, type Meter, type MeterProvider } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import { BatchSpanProcessor, type ReadableSpan, type Span, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
@@ -30,19 +32,56 @@ export function isExportSampled(span: Pick<ReadableSpan, 'spanContext'>): boolea
   return state !== undefined && state.forceCapture;
 }
 
+/** Where span export reports its trouble (the agent wires both to its self-metrics). */
+export interface SpanExportHooks {
+  /** Spans dropped: the batch queue was full, or the LOGGING exporter could not keep up. */
+  onDropped?: (count: number) => void;
+  /** One failed or timed-out export of a batch. */
+  onExportFailure?: () => void;
+}
+
+/**
+ * The SDK 2.x BatchSpanProcessor reports a span it drops on a full queue only through its
+ * self-observability meter: `otel.sdk.processor.span.processed` += 1 with
+ * `error.type = queue_full` (it has no drop callback). This MeterProvider hands it a meter whose
+ * only live instrument turns exactly those increments into `onDropped` calls; everything else the
+ * processor records is a no-op, so nothing else is stored or exported.
+ */
+export const SPAN_PROCESSED_METRIC = 'otel.sdk.processor.span.processed';
+
+export function dropCountingMeterProvider(onDropped: (count: number) => void): MeterProvider {
+  const noop = createNoopMeter();
+  const processed: Counter = {
+    add(value: number, attributes?: Attributes): void {
+      if (attributes?.['error.type'] !== 'queue_full') return;
+      try {
+        onDropped(value);
+      } catch {
+        // a counter callback must never break span.end()
+      }
+    },
+  };
+  const meter: Meter = Object.create(noop) as Meter;
+  meter.createCounter = ((name: string, options?: Parameters<Meter['createCounter']>[1]) =>
+    name === SPAN_PROCESSED_METRIC ? processed : noop.createCounter(name, options)) as Meter['createCounter'];
+  return { getMeter: () => meter };
+}
+
 /** Forwards export-sampled spans to a BatchSpanProcessor; never throws, never rejects. */
 export class ExportSpanProcessor implements SpanProcessor {
   private readonly batch: BatchSpanProcessor;
 
   constructor(
     readonly exporter: SpanExporter,
-    batch: CKConfig['tracing']['batch']
+    batch: CKConfig['tracing']['batch'],
+    onDropped?: (count: number) => void
   ) {
     this.batch = new BatchSpanProcessor(exporter, {
       scheduledDelayMillis: batch.scheduleDelayMillis,
       maxQueueSize: batch.maxQueueSize,
       maxExportBatchSize: batch.maxExportBatchSize,
       exportTimeoutMillis: batch.exportTimeoutMillis,
+      ...(onDropped ? { selfObsMeterProvider: dropCountingMeterProvider(onDropped) } : {}),
     });
   }
 
@@ -88,7 +127,8 @@ export class GuardedSpanExporter implements SpanExporter {
 
   constructor(
     readonly inner: SpanExporter,
-    private readonly label: string
+    private readonly label: string,
+    private readonly onFailure?: () => void
   ) {}
 
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
@@ -98,6 +138,11 @@ export class GuardedSpanExporter implements SpanExporter {
       called = true;
       if (result.code !== ExportResultCode.SUCCESS) {
         this.failures++;
+        try {
+          this.onFailure?.();
+        } catch {
+          // counting must not break the export callback chain
+        }
         logger.once(
           'warn',
           `span-export-failed:${this.label}`,
@@ -240,13 +285,14 @@ export function createSpanExporter(config: CKConfig, resource: Resource, onDropp
 
 /**
  * The export span processor for `reporting.trace_reporter_type` (undefined when NONE).
- * `onDropped` (optional) counts spans the LOGGING exporter had to drop.
+ * `hooks` count dropped spans (full batch queue, LOGGING backlog) and failed exports.
  */
 export function createExportSpanProcessor(
   config: CKConfig,
   resource: Resource,
-  onDropped?: (count: number) => void
+  hooks: SpanExportHooks = {}
 ): ExportSpanProcessor | undefined {
+  const { onDropped, onExportFailure } = hooks;
   let exporter: SpanExporter | undefined;
   try {
     exporter = createSpanExporter(config, resource, onDropped);
@@ -255,5 +301,9 @@ export function createExportSpanProcessor(
     return undefined;
   }
   if (!exporter) return undefined;
-  return new ExportSpanProcessor(new GuardedSpanExporter(exporter, config.reporting.traceReporterType), config.tracing.batch);
+  return new ExportSpanProcessor(
+    new GuardedSpanExporter(exporter, config.reporting.traceReporterType, onExportFailure),
+    config.tracing.batch,
+    onDropped
+  );
 }

@@ -5,6 +5,7 @@ export { CKTracerProvider, type CKTracerProviderOptions } from './ck-tracer-prov
 export {
   createExportSpanProcessor,
   createSpanExporter,
+  dropCountingMeterProvider,
   isExportSampled,
   ExportSpanProcessor,
   GuardedSpanExporter,
@@ -12,6 +13,8 @@ export {
   zipkinUrl,
   DEFAULT_OTLP_GRPC_ENDPOINT,
   DEFAULT_ZIPKIN_URL,
+  SPAN_PROCESSED_METRIC,
+  type SpanExportHooks,
 } from './export';
 export { LoggingSpanExporter, formatSpanLine, hrTimeToNanosString } from './logging-exporter';
 export { createSampler, DEFAULT_SAMPLER } from './sampler';

@@ -83,6 +83,11 @@ test('OTLP/gRPC: names, units, attributes, scope and resource reach a real recei
     'ck.agent.spans.dropped',
   ]);
   t.is(byName(points, 'ck.agent.paths.active')[0].value, 2);
+  t.deepEqual(
+    byName(points, 'ck.agent.export.failures').map((p) => p.attributes),
+    [{ signal: 'metrics' }],
+    'no traces series while span export is off'
+  );
 });
 
 test('OTLP_HTTP: /v1/metrics is appended to a bare endpoint; DELTA temporality gives per-interval counts', async (t) => {
@@ -153,7 +158,7 @@ test('collector down: no unhandled rejection, the app keeps running, failures ar
   const failures = await receiver.waitFor((r) => {
     const points = r.metrics();
     const after = byName(points, 'ck.path.calls').some((p) => p.attributes['ck.element.name'] === 'GET /after');
-    const failed = byName(points, 'ck.agent.export.failures').find((p) => (p.value ?? 0) >= 1);
+    const failed = byName(points, 'ck.agent.export.failures').find((p) => (p.value ?? 0) >= 1 && p.attributes.signal === 'metrics');
     return after && failed ? failed.value : undefined;
   }, 30_000);
   t.true(failures >= 2, `export failures counted: ${failures}`);
