@@ -33,6 +33,11 @@ import { PathStore } from './path-store';
 import { buildPathMetricData } from './path-metric-data';
 import { createConfiguredReader, isPrometheusReader } from './readers';
 
+/** What GraphPathMetrics keeps of the lazily loaded RuntimeMetrics. */
+interface RuntimeMetricsHandle {
+  stop(): void;
+}
+
 export const METER_NAME = 'ck-agent';
 export const SCHEMA_URL = 'https://opentelemetry.io/schemas/1.26.0';
 export const DEFAULT_QUANTILES: readonly number[] = [0.5, 0.9, 0.95, 0.99, 1];
@@ -56,6 +61,8 @@ export class GraphPathMetrics implements GraphPathRecorder {
   /** Whether span export is configured: only then is a `signal=traces` failure series reported. */
   private readonly spanExportConfigured: boolean;
   private shutdownPromise: Promise<void> | undefined;
+  /** Node runtime metrics, when `metrics.runtime_enabled` (runtime-metrics.ts, loaded lazily). */
+  private readonly runtime: RuntimeMetricsHandle | undefined;
 
   constructor(config: CKConfig, resource: Resource, extraReaders: MetricReader[] = []) {
     this.meterVersion = packageVersion();
@@ -84,6 +91,25 @@ export class GraphPathMetrics implements GraphPathRecorder {
     this.recording = active && readers.length > 0;
     this.meterProvider = new MeterProvider({ resource, readers });
     this.createSelfMetrics();
+    if (active && config.metrics.runtimeEnabled) this.runtime = this.startRuntimeMetrics(readers.length > 0);
+  }
+
+  /**
+   * Runtime metrics ride on the same meter provider and reader; their module is loaded (and the
+   * event-loop sampler started) only here, never when they are off. See docs/runtime-metrics.md.
+   */
+  private startRuntimeMetrics(hasReader: boolean): RuntimeMetricsHandle | undefined {
+    if (!hasReader) {
+      logger.warn('metrics.runtime_enabled is set but no metric reporter is configured (NONE); runtime metrics are off');
+      return undefined;
+    }
+    try {
+      const { RuntimeMetrics } = require('./runtime-metrics') as typeof import('./runtime-metrics');
+      return new RuntimeMetrics(this.meterProvider.getMeter(METER_NAME, this.meterVersion, { schemaUrl: SCHEMA_URL }));
+    } catch (err) {
+      logger.warn(`runtime metrics could not be started, the agent runs on without them: ${describeError(err)}`);
+      return undefined;
+    }
   }
 
   record(pathKey: string, parentKey: string, element: GraphElement, durationSeconds: number, isError: boolean): void {
@@ -125,6 +151,7 @@ export class GraphPathMetrics implements GraphPathRecorder {
     if (!this.shutdownPromise) {
       // The final collection inside shutdown still sees what was recorded before this call.
       this.shutdownPromise = this.meterProvider.shutdown().finally(() => {
+        this.runtime?.stop();
         this.recording = false;
         this.store.clear();
       });

@@ -11,6 +11,7 @@ import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { AggregationTemporality, type PushMetricExporter, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { describeError } from '../logger';
 import type { IntervalSnapshot, SeriesSnapshot } from './path-series';
+import { runtimeLoggingLines } from './runtime-logging';
 
 export interface LoggingRow {
   type: 'ck.path';
@@ -82,6 +83,7 @@ export class LoggingMetricExporter implements PushMetricExporter {
       if (snapshot) {
         for (const row of snapshot.rows) text += JSON.stringify(toLoggingRow(this.service, snapshot, row)) + '\n';
       }
+      text += runtimeLoggingLines(this.service, metrics); // '' unless metrics.runtime_enabled
     } catch (err) {
       resultCallback({ code: ExportResultCode.FAILED, error: err instanceof Error ? err : new Error(describeError(err)) });
       return;
