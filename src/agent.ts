@@ -5,7 +5,7 @@
 import { context, createContextKey, propagation, type TextMapPropagator } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import type { MeterProvider } from '@opentelemetry/sdk-metrics';
-import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { Sampler, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { InstrumentationContext } from './capture/context';
 import { resolveConfig } from './config';
 import type { CKConfig, CKOptions } from './config/types';
@@ -15,7 +15,7 @@ import { GraphPathMetrics } from './metrics';
 import { setHookErrorCounter } from './instrumentations/guard';
 import { CKGraphSpanProcessor } from './processors';
 import { DISTRO_NAME, DISTRO_VERSION, buildResource } from './resource';
-import { CKTracerProvider, createExportSpanProcessor } from './trace';
+import { CKTracerProvider, GuardedSampler, createExportSpanProcessor, isSampler } from './trace';
 
 /** Something the agent unpatches on shutdown. */
 export interface TrackedInstrumentation {
@@ -35,7 +35,11 @@ export class CKAgent {
   private readonly instrumentations = new Set<TrackedInstrumentation>();
   private shutdownPromise: Promise<void> | undefined;
 
-  constructor(config: CKConfig) {
+  /**
+   * @param extras what init() takes beside the config: `sampler`, a custom Sampler for span export
+   *   (it only sets the SAMPLED flag; graph path metrics see every span whatever it decides).
+   */
+  constructor(config: CKConfig, extras: { sampler?: Sampler } = {}) {
     this.config = config;
     logger.setLevel(config.logLevel);
     const resource = buildResource(config);
@@ -57,6 +61,7 @@ export class CKAgent {
       resource,
       spanProcessors: processors,
       onSpanDropped: () => this.metrics.countDroppedSpan(),
+      ...(extras.sampler ? { sampler: new GuardedSampler(extras.sampler) } : {}),
     });
     this.propagator = createCompositePropagator(config, () => this.metrics.countInvalidRoute());
     this.instrumentationContext = new InstrumentationContext(config, this.spanExportEnabled, {
@@ -144,8 +149,9 @@ export function init(options?: CKOptions): CKAgent {
     return currentAgent;
   }
   const config = resolveConfig(options ?? {}, process.env);
+  const sampler = samplerOption(options, config.strict);
   try {
-    currentAgent = new CKAgent(config);
+    currentAgent = new CKAgent(config, { sampler });
   } catch (err) {
     // Only strict mode may throw into the app; otherwise the app runs on with a no-op agent.
     if (config.strict) throw err;
@@ -163,6 +169,17 @@ export function ensureAgent(): CKAgent {
 
 export function getAgent(): CKAgent | undefined {
   return currentAgent;
+}
+
+/** init({ sampler }): a Sampler, or undefined (anything else is refused: warned, or thrown when strict). */
+function samplerOption(options: CKOptions | undefined, strict: boolean): Sampler | undefined {
+  const value: unknown = options !== null && typeof options === 'object' ? options.sampler : undefined;
+  if (value === undefined) return undefined;
+  if (isSampler(value)) return value;
+  const message = 'init option sampler: expected a Sampler (an object with shouldSample()); using the configured sampler';
+  if (strict) throw new TypeError(message);
+  logger.warn(message);
+  return undefined;
 }
 
 function installContextManager(): void {

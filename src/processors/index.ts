@@ -1,3 +1,3 @@
 export { CKGraphSpanProcessor } from './graph-span-processor';
-export { MapperRegistry, type SpanMapper } from './mapper-registry';
+export { MapperRegistry, registerMapper, unregisterMapper, type MapperRegistryOptions, type SpanMapper } from './mapper-registry';
 export { defaultMapperRegistry, databaseMapper, grpcClientMapper, grpcServerMapper, httpClientMapper, httpServerMapper } from './mappers';

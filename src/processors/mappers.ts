@@ -166,9 +166,12 @@ function messagingMapper(kind: 'consumer' | 'producer'): SpanMapper {
   };
 }
 
-/** The registry with every built-in mapper; more specific markers are registered first. */
+/**
+ * The registry with every built-in mapper (more specific markers first), behind the mappers of
+ * registerMapper().
+ */
 export function defaultMapperRegistry(): MapperRegistry {
-  return new MapperRegistry()
+  return new MapperRegistry({ withRegisteredMappers: true })
     .register(grpcServerMapper)
     .register(grpcClientMapper)
     .register(databaseMapper)

@@ -17,5 +17,5 @@ export {
   type SpanExportHooks,
 } from './export';
 export { LoggingSpanExporter, formatSpanLine, hrTimeToNanosString } from './logging-exporter';
-export { createSampler, DEFAULT_SAMPLER } from './sampler';
+export { createSampler, DEFAULT_SAMPLER, GuardedSampler, isSampler } from './sampler';
 export { newSpanId, newTraceId } from './ids';

@@ -7,11 +7,12 @@ import {
   AlwaysOffSampler,
   AlwaysOnSampler,
   ParentBasedSampler,
+  SamplingDecision,
   TraceIdRatioBasedSampler,
   type Sampler,
 } from '@opentelemetry/sdk-trace-base';
 import type { TracingConfig } from '../config/types';
-import { logger } from '../logger';
+import { describeError, logger } from '../logger';
 
 export const DEFAULT_SAMPLER = 'parentbased_always_on';
 
@@ -65,4 +66,37 @@ export function createSampler(tracing: Pick<TracingConfig, 'sampler' | 'samplerA
       logger.warn(`unknown trace sampler "${tracing.sampler}"; using ${DEFAULT_SAMPLER}`);
       return parentBased(new AlwaysOnSampler());
   }
+}
+
+/**
+ * A user's Sampler (init({ sampler })), guarded: a sampler that throws or answers nonsense never
+ * breaks span creation. Such a span is recorded but not sampled (graph path metrics still see it;
+ * it is just not exported), and the problem is logged once.
+ */
+export class GuardedSampler implements Sampler {
+  constructor(private readonly inner: Sampler) {}
+
+  shouldSample(...args: Parameters<Sampler['shouldSample']>): ReturnType<Sampler['shouldSample']> {
+    try {
+      const result = this.inner.shouldSample(...args);
+      if (result && typeof result === 'object' && typeof result.decision === 'number') return result;
+      logger.once('warn', 'user-sampler-result', `sampler ${this.toString()} returned no SamplingResult; the span is not exported`);
+    } catch (err) {
+      logger.once('warn', 'user-sampler-threw', `sampler ${this.toString()} threw, the span is not exported: ${describeError(err)}`);
+    }
+    return { decision: SamplingDecision.RECORD };
+  }
+
+  toString(): string {
+    try {
+      return String(this.inner.toString());
+    } catch {
+      return 'custom sampler';
+    }
+  }
+}
+
+/** True when `value` can be used as a Sampler (has a shouldSample function). */
+export function isSampler(value: unknown): value is Sampler {
+  return typeof value === 'object' && value !== null && typeof (value as Sampler).shouldSample === 'function';
 }

@@ -3,7 +3,7 @@ import test from 'ava';
 import { ROOT_CONTEXT, SpanKind, TraceFlags, trace } from '@opentelemetry/api';
 import { SamplingDecision } from '@opentelemetry/sdk-trace-base';
 import { logger } from '../../src/logger';
-import { createSampler, newTraceId } from '../../src/trace';
+import { CKTracerProvider, GuardedSampler, createSampler, isSampler, newTraceId } from '../../src/trace';
 import { makeProvider } from './helpers';
 
 const cases: Array<[string, number | undefined, string]> = [
@@ -73,4 +73,37 @@ test('non parent-based samplers decide for child spans too', (t) => {
   const child = tracer.startSpan('child', {}, trace.setSpan(ROOT_CONTEXT, server));
   t.is(server.spanContext().traceFlags, TraceFlags.NONE);
   t.is(child.spanContext().traceFlags, TraceFlags.NONE);
+});
+
+test.serial('a custom sampler (init({ sampler })) only decides export: every span is recorded; a throwing one is guarded', (t) => {
+  const lines: string[] = [];
+  logger.setSink((level, message) => lines.push(`${level}: ${message}`));
+  t.teardown(() => logger.setSink(() => undefined));
+  const everyOther = {
+    calls: 0,
+    shouldSample() {
+      this.calls++;
+      if (this.calls === 3) throw new Error('sampler bug');
+      return { decision: this.calls % 2 === 0 ? SamplingDecision.RECORD_AND_SAMPLED : SamplingDecision.NOT_RECORD };
+    },
+    toString: () => 'EveryOther',
+  };
+  const guarded = new GuardedSampler(everyOther);
+  t.is(guarded.toString(), 'EveryOther');
+  const { provider, recorder } = makeProvider({}, [], {});
+  const custom = new CKTracerProvider({ config: provider.config, resource: provider.resource, spanProcessors: [recorder], sampler: guarded });
+  const tracer = custom.getTracer('custom-sampler');
+  const flags: number[] = [];
+  for (let i = 0; i < 4; i++) {
+    const span = tracer.startSpan(`s${i}`, { kind: SpanKind.INTERNAL }, ROOT_CONTEXT);
+    flags.push(span.spanContext().traceFlags & TraceFlags.SAMPLED);
+    t.true(span.isRecording(), 'recorded whatever the sampler says: graph path metrics need every span');
+    span.end();
+  }
+  t.deepEqual(flags, [0, 1, 0, 1], 'the throwing call counts as not sampled');
+  t.is(recorder.ended.length, 4);
+  t.is(lines.filter((l) => l.includes('EveryOther threw')).length, 1);
+  t.true(isSampler(everyOther));
+  t.false(isSampler({ shouldSample: 1 }));
+  t.false(isSampler(null));
 });
