@@ -13,7 +13,7 @@ import { createCompositePropagator } from './graph';
 import { logger, describeError } from './logger';
 import { GraphPathMetrics } from './metrics';
 import { setHookErrorCounter } from './instrumentations/guard';
-import { CKGraphSpanProcessor } from './processors';
+import { CKGraphSpanProcessor, defaultMapperRegistry } from './processors';
 import { DISTRO_NAME, DISTRO_VERSION, buildResource } from './resource';
 import { CKTracerProvider, GuardedSampler, createExportSpanProcessor, isSampler } from './trace';
 
@@ -46,7 +46,9 @@ export class CKAgent {
     this.metrics = new GraphPathMetrics(config, resource);
     this.meterProvider = this.metrics.meterProvider;
 
-    const processors: SpanProcessor[] = [new CKGraphSpanProcessor(config, this.metrics)];
+    // peer.service on client series: the registry's mappers add it (src/processors/peer-service.ts).
+    const registry = defaultMapperRegistry({ peerServiceMapping: config.peerServiceMapping });
+    const processors: SpanProcessor[] = [new CKGraphSpanProcessor(config, this.metrics, registry)];
     const exportProcessor = config.enabled
       ? createExportSpanProcessor(config, resource, {
           onDropped: (count) => this.metrics.countDroppedSpans(count),

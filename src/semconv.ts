@@ -47,6 +47,8 @@ export const URL_FULL_KEYS = ['url.full', 'http.url'] as const;
 export const SERVER_ADDRESS_KEYS = ['server.address', 'net.peer.name', 'http.host', 'net.host.name'] as const;
 export const SERVER_PORT_KEYS = ['server.port', 'net.peer.port'] as const;
 export const ATTR_SERVER_ADDRESS = 'server.address';
+/** The logical name of the called service: a span attribute, and a series attribute of client elements. */
+export const ATTR_PEER_SERVICE = 'peer.service';
 
 // ---- RPC (gRPC) -------------------------------------------------------------------------------
 

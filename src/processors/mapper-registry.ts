@@ -12,6 +12,7 @@ import { SpanKind, type Attributes } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { GraphElement } from '../graph/types';
 import { describeError, logger } from '../logger';
+import { withPeerServices, type PeerServiceResolver } from './peer-service';
 
 export interface SpanMapper {
   /** Name for logs and tests. */
@@ -39,11 +40,16 @@ export interface MapperRegistryOptions {
    * so a user mapper can take spans a built-in one would otherwise map).
    */
   withRegisteredMappers?: boolean;
+  /** Adds `peer.service` to the client elements of every mapper dispatched to (peer-service.ts). */
+  peerServices?: PeerServiceResolver;
 }
 
 export class MapperRegistry {
   private byKind = new Map<SpanKind, MarkerEntry[]>();
   private readonly mappers: SpanMapper[] = [];
+  /** What dispatch hands out for each registered mapper (itself, or its peer-service decorator). */
+  private readonly dispatched = new Map<SpanMapper, SpanMapper>();
+  private readonly peerServices: PeerServiceResolver | undefined;
   /**
    * Keyed by the span's instrumentation scope object (one per tracer, shared by its spans), so a
    * lookup allocates nothing; entries go away with their tracer.
@@ -58,11 +64,14 @@ export class MapperRegistry {
 
   constructor(options: MapperRegistryOptions = {}) {
     this.withRegistered = options.withRegisteredMappers === true;
+    this.peerServices = options.peerServices;
   }
 
   register(mapper: SpanMapper): this {
+    const dispatched = this.peerServices ? withPeerServices(mapper, this.peerServices) : mapper;
     this.mappers.push(mapper);
-    addEntries(this.byKind, mapper);
+    this.dispatched.set(mapper, dispatched);
+    addEntries(this.byKind, dispatched);
     this.scopeCache = new WeakMap();
     return this;
   }
@@ -72,8 +81,9 @@ export class MapperRegistry {
     const i = this.mappers.indexOf(mapper);
     if (i < 0) return this;
     this.mappers.splice(i, 1);
+    if (!this.mappers.includes(mapper)) this.dispatched.delete(mapper);
     this.byKind = new Map();
-    for (const m of this.mappers) addEntries(this.byKind, m);
+    for (const m of this.mappers) addEntries(this.byKind, this.dispatched.get(m) ?? m);
     this.scopeCache = new WeakMap();
     return this;
   }
@@ -106,7 +116,11 @@ export class MapperRegistry {
       const user = firstMarked(registered.byKind.get(kind), attributes);
       if (user) {
         let mapper = this.fallthroughs.get(user);
-        if (!mapper) this.fallthroughs.set(user, (mapper = fallThrough(user, this.ownMapperFor)));
+        if (!mapper) {
+          mapper = fallThrough(user, this.ownMapperFor);
+          if (this.peerServices) mapper = withPeerServices(mapper, this.peerServices);
+          this.fallthroughs.set(user, mapper);
+        }
         return mapper;
       }
     }

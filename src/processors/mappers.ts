@@ -41,6 +41,7 @@ import {
   URL_PATH_KEYS,
 } from '../semconv';
 import { MapperRegistry, type SpanMapper } from './mapper-registry';
+import { PeerServiceResolver } from './peer-service';
 
 /** A failed call: the span's own error status. */
 function hasErrorStatus(span: ReadableSpan): boolean {
@@ -168,10 +169,11 @@ function messagingMapper(kind: 'consumer' | 'producer'): SpanMapper {
 
 /**
  * The registry with every built-in mapper (more specific markers first), behind the mappers of
- * registerMapper().
+ * registerMapper(). Client elements carry `peer.service` (span attribute, else
+ * `peerServiceMapping`: the agent passes config.peerServiceMapping).
  */
-export function defaultMapperRegistry(): MapperRegistry {
-  return new MapperRegistry({ withRegisteredMappers: true })
+export function defaultMapperRegistry(options: { peerServiceMapping?: Readonly<Record<string, string>> } = {}): MapperRegistry {
+  return new MapperRegistry({ withRegisteredMappers: true, peerServices: new PeerServiceResolver(options.peerServiceMapping) })
     .register(grpcServerMapper)
     .register(grpcClientMapper)
     .register(databaseMapper)
