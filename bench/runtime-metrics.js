@@ -8,10 +8,10 @@
  * 1. collection: CPU time of one collection of the ck-agent meter provider with runtime metrics
  *    vs without (a manual reader; what every export interval or Prometheus scrape pays);
  * 2. workload: an allocation-heavy synchronous workload (JSON round trips, so the GC observer and
- *    the event-loop sampler both have work) run in a fresh child process per mode, interleaved
- *    rounds; CPU microseconds per operation (user + system), median over rounds;
+ *    the event-loop sampler both have work) in one process, in 250 ms slices alternating between
+ *    runtime metrics on and off; CPU microseconds per operation (user + system) per state;
  * 3. idle: CPU time of an otherwise idle process over a few seconds (the 20 ms event-loop
- *    sampler alone), per mode.
+ *    sampler alone), a fresh child process per mode, 3 rounds, median.
  * Prints one JSON object. Not part of npm test; figures depend on the machine.
  */
 const { execFileSync } = require('node:child_process');
@@ -29,8 +29,8 @@ function config(runtimeEnabled) {
   return resolveConfig({ serviceName: 'bench', reporting: { metricReporterType: 'NONE' }, metrics: { runtimeEnabled } }, {});
 }
 
-/** Child mode: `--child=workload|idle --runtime=on|off` prints {cpuMicros, ops}. */
-async function child(kind, runtimeOn) {
+/** Child mode `--child=idle --runtime=on|off`: CPU of an idle process with or without runtime metrics. */
+async function child(runtimeOn) {
   const { GraphPathMetrics } = tryRequire('src/metrics/index.js');
   const { MetricReader } = require('@opentelemetry/sdk-metrics');
   const { resourceFromAttributes } = require('@opentelemetry/resources');
@@ -38,30 +38,13 @@ async function child(kind, runtimeOn) {
     async onForceFlush() {}
     async onShutdown() {}
   }
-  const reader = new ManualReader();
-  const c = config(runtimeOn);
   // NONE + an extra reader: the runtime metrics see a reader, nothing is exported anywhere.
-  const metrics = new GraphPathMetrics(c, resourceFromAttributes({ 'service.name': 'bench' }), [reader]);
+  const metrics = new GraphPathMetrics(config(runtimeOn), resourceFromAttributes({ 'service.name': 'bench' }), [new ManualReader()]);
   const before = process.cpuUsage();
-  let ops = 0;
-  if (kind === 'workload') {
-    const payload = { id: 1, items: Array.from({ length: 50 }, (_, i) => ({ sku: `sku-${i}`, qty: i, price: i * 1.5 })) };
-    const deadline = Date.now() + (QUICK ? 1500 : 4000);
-    while (Date.now() < deadline) {
-      // Yield every batch so the event-loop sampler and GC observer callbacks run as in an app.
-      for (let i = 0; i < 500; i++) {
-        const copy = JSON.parse(JSON.stringify(payload));
-        copy.id = ops++;
-      }
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    await reader.collect(); // one collection, as an export interval would do
-  } else {
-    await new Promise((resolve) => setTimeout(resolve, QUICK ? 1500 : 4000));
-  }
+  await new Promise((resolve) => setTimeout(resolve, QUICK ? 1500 : 4000));
   const used = process.cpuUsage(before);
   await metrics.shutdown();
-  process.stdout.write(JSON.stringify({ cpuMicros: used.user + used.system, ops }) + '\n');
+  process.stdout.write(JSON.stringify({ cpuMicros: used.user + used.system }) + '\n');
 }
 
 async function collectionCost() {
@@ -91,6 +74,49 @@ async function collectionCost() {
   return { medianMicrosPerCollection: result, addedMicrosPerCollection: Math.round((result.on - result.off) * 10) / 10 };
 }
 
+/**
+ * The workload in one process, in short slices that alternate between runtime metrics on and off
+ * (a fresh meter provider + RuntimeMetrics per "on" slice, stopped at its end): machine drift on
+ * a shared host hits both states alike, which separate processes cannot achieve.
+ */
+async function interleavedWorkload() {
+  const { RuntimeMetrics } = tryRequire('src/metrics/runtime-metrics.js');
+  const { MeterProvider } = require('@opentelemetry/sdk-metrics');
+  const payload = { id: 1, items: Array.from({ length: 50 }, (_, i) => ({ sku: `sku-${i}`, qty: i, price: i * 1.5 })) };
+  const slices = QUICK ? 20 : 80;
+  const sliceMs = 250;
+  const totals = { on: { cpu: 0, ops: 0 }, off: { cpu: 0, ops: 0 } };
+  for (let i = 0; i < slices; i++) {
+    // on/off, off/on, on/off, ...: neither state always goes first.
+    const on = (i % 4 === 0 || i % 4 === 3);
+    const provider = on ? new MeterProvider() : undefined;
+    const runtime = on ? new RuntimeMetrics(provider.getMeter('bench')) : undefined;
+    const before = process.cpuUsage();
+    const deadline = Date.now() + sliceMs;
+    let ops = 0;
+    while (Date.now() < deadline) {
+      for (let j = 0; j < 200; j++) {
+        const copy = JSON.parse(JSON.stringify(payload));
+        copy.id = ops++;
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const used = process.cpuUsage(before);
+    const bucket = totals[on ? 'on' : 'off'];
+    bucket.cpu += used.user + used.system;
+    bucket.ops += ops;
+    if (runtime) runtime.stop();
+    if (provider) await provider.shutdown();
+  }
+  const perOp = (b) => b.cpu / b.ops;
+  return {
+    cpuMicrosPerOp: { off: +perOp(totals.off).toFixed(3), on: +perOp(totals.on).toFixed(3) },
+    overheadPercent: +(((perOp(totals.on) - perOp(totals.off)) / perOp(totals.off)) * 100).toFixed(2),
+    slices,
+    sliceMs,
+  };
+}
+
 function runChild(kind, on) {
   const out = execFileSync(process.execPath, [__filename, `--child=${kind}`, `--runtime=${on ? 'on' : 'off'}`, ...(QUICK ? ['--quick'] : [])], {
     encoding: 'utf8',
@@ -101,34 +127,26 @@ function runChild(kind, on) {
 async function main() {
   const childArg = process.argv.find((a) => a.startsWith('--child='));
   if (childArg) {
-    await child(childArg.slice('--child='.length), process.argv.includes('--runtime=on'));
+    await child(process.argv.includes('--runtime=on'));
     return;
   }
   if (!tryRequire('src/metrics/runtime-metrics.js')) {
     throw new Error('build/src/metrics/runtime-metrics.js not found: run npm run build first');
   }
   const collection = await collectionCost();
-  const rounds = QUICK ? 3 : 5;
-  const perOp = { off: [], on: [] };
+  const workload = await interleavedWorkload();
+  const idleRounds = 3;
   const idle = { off: [], on: [] };
-  for (let r = 0; r < rounds; r++) {
-    for (const on of r % 2 === 0 ? [false, true] : [true, false]) {
-      const w = runChild('workload', on);
-      perOp[on ? 'on' : 'off'].push(w.cpuMicros / w.ops);
-      idle[on ? 'on' : 'off'].push(runChild('idle', on).cpuMicros);
-    }
+  for (let r = 0; r < idleRounds; r++) {
+    for (const on of r % 2 === 0 ? [false, true] : [true, false]) idle[on ? 'on' : 'off'].push(runChild('idle', on).cpuMicros);
   }
   const idleSeconds = QUICK ? 1.5 : 4;
-  const workload = { off: median(perOp.off), on: median(perOp.on) };
   const result = {
     node: process.version,
     quick: QUICK,
+    loadAverage: require('node:os').loadavg().map((l) => +l.toFixed(2)),
     collection,
-    workload: {
-      cpuMicrosPerOp: { off: +workload.off.toFixed(3), on: +workload.on.toFixed(3) },
-      overheadPercent: +(((workload.on - workload.off) / workload.off) * 100).toFixed(2),
-      rounds,
-    },
+    workload,
     idle: {
       cpuMillisPerSecond: {
         off: +(median(idle.off) / 1000 / idleSeconds).toFixed(3),

@@ -2,7 +2,7 @@
  * `peer.service` on client series (HTTP_CLIENT, GRPC_CLIENT, DATABASE, CACHE): the span's own
  * `peer.service` attribute when an instrumentation or the app set one, else
  * `peer_service_mapping` looked up by the called peer's `host:port`, then by `host`
- * (docs/graph-path-metrics.md of the README, "peer.service").
+ * (README, "Metrics": peer.service).
  *
  * It is applied where a span becomes an element (a decorator around the mappers, see
  * MapperRegistryOptions.peerServices), so the graph span processor and the metrics are
