@@ -8,6 +8,8 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as v8 from 'node:v8';
+import * as vm from 'node:vm';
 import { runProbe } from '../../fixtures/child-probe';
 import { startOtlpReceiver } from '../../fixtures/otlp/receiver';
 import { logger } from '../../src/logger';
@@ -40,7 +42,14 @@ async function makeRuntimeActivity(): Promise<void> {
   let garbage: number[][] = [];
   for (let i = 0; i < 200; i++) garbage.push(new Array(10_000).fill(i)); // ~16 MB of young objects: scavenges
   garbage = [];
+  forceGc(); // at least one collection whatever the heap sizing of this process
   await new Promise((resolve) => setTimeout(resolve, 50)); // GC entries are delivered asynchronously
+}
+
+/** A real full garbage collection, without starting node with --expose-gc. */
+function forceGc(): void {
+  v8.setFlagsFromString('--expose-gc');
+  (vm.runInNewContext('gc') as () => void)();
 }
 
 function tmpFile(t: { teardown(fn: () => void): void }): string {
