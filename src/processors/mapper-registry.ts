@@ -8,7 +8,7 @@
  * one instrumentation usually emits one shape of span per kind, and the cached mapper's markers are
  * still checked, so a scope that emits several shapes stays correct.
  */
-import { SpanKind, type Attributes } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, type Attributes } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { GraphElement } from '../graph/types';
 import { describeError, logger } from '../logger';
@@ -154,7 +154,8 @@ function fallThrough(user: SpanMapper, ownMapperFor: (span: ReadableSpan) => Spa
       const chosen = span === lastSpan ? lastChosen : choose(span);
       lastSpan = undefined;
       lastChosen = undefined;
-      return chosen !== undefined && chosen.isError(span);
+      // No mapper took the span: judge it as the processor judges unmapped spans, by its status.
+      return chosen !== undefined ? chosen.isError(span) : span.status.code === SpanStatusCode.ERROR;
     },
   });
 }
