@@ -43,7 +43,11 @@ async function makeRuntimeActivity(): Promise<void> {
   for (let i = 0; i < 200; i++) garbage.push(new Array(10_000).fill(i)); // ~16 MB of young objects: scavenges
   garbage = [];
   forceGc(); // at least one collection whatever the heap sizing of this process
-  await new Promise((resolve) => setTimeout(resolve, 50)); // GC entries are delivered asynchronously
+  // GC entries reach observers through a native immediate and then a JS immediate: let two check
+  // phases pass (a timer alone can fire first when another test blocked the loop meanwhile).
+  await new Promise((resolve) => setImmediate(resolve));
+  await new Promise((resolve) => setImmediate(resolve));
+  await new Promise((resolve) => setTimeout(resolve, 20));
 }
 
 /** A real full garbage collection, without starting node with --expose-gc. */
