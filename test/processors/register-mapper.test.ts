@@ -207,3 +207,18 @@ test.serial('a plain MapperRegistry does not see registered mappers; unregister 
   t.is(withRegistered.mapperFor(span)?.name, 'dynamodb');
   t.is(withRegistered.mapperFor(span)?.map(span)?.name, 'GETITEM orders');
 });
+
+test.serial('a declined span that no built-in mapper takes is judged by its status (ck.error), not recorded', (t) => {
+  const picky: SpanMapper = { ...dynamoMapper, name: 'picky', kinds: [SpanKind.INTERNAL], markers: ['job.name'], map: () => undefined, isError: () => false };
+  registerMapper(picky);
+  t.teardown(() => unregisterMapper(picky));
+  const { recorder, tracer } = setup();
+  const failed = tracer.startSpan('job', { kind: SpanKind.INTERNAL, attributes: { 'job.name': 'emails' } }) as CKSpan;
+  failed.setStatus({ code: SpanStatusCode.ERROR });
+  failed.end();
+  const fine = tracer.startSpan('job', { kind: SpanKind.INTERNAL, attributes: { 'job.name': 'emails' } }) as CKSpan;
+  fine.end();
+  t.is(recorder.records.length, 0);
+  t.is(failed.attributes['ck.error'], true);
+  t.is(fine.attributes['ck.error'], undefined);
+});
