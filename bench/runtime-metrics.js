@@ -88,7 +88,7 @@ async function interleavedWorkload() {
   const totals = { on: { cpu: 0, ops: 0 }, off: { cpu: 0, ops: 0 } };
   for (let i = 0; i < slices; i++) {
     // on/off, off/on, on/off, ...: neither state always goes first.
-    const on = (i % 4 === 0 || i % 4 === 3);
+    const on = i % 4 === 0 || i % 4 === 3;
     const provider = on ? new MeterProvider() : undefined;
     const runtime = on ? new RuntimeMetrics(provider.getMeter('bench')) : undefined;
     const before = process.cpuUsage();
@@ -118,9 +118,13 @@ async function interleavedWorkload() {
 }
 
 function runChild(kind, on) {
-  const out = execFileSync(process.execPath, [__filename, `--child=${kind}`, `--runtime=${on ? 'on' : 'off'}`, ...(QUICK ? ['--quick'] : [])], {
-    encoding: 'utf8',
-  });
+  const out = execFileSync(
+    process.execPath,
+    [__filename, `--child=${kind}`, `--runtime=${on ? 'on' : 'off'}`, ...(QUICK ? ['--quick'] : [])],
+    {
+      encoding: 'utf8',
+    }
+  );
   return JSON.parse(out.trim().split('\n').pop());
 }
 
@@ -144,7 +148,9 @@ async function main() {
   const result = {
     node: process.version,
     quick: QUICK,
-    loadAverage: require('node:os').loadavg().map((l) => +l.toFixed(2)),
+    loadAverage: require('node:os')
+      .loadavg()
+      .map((l) => +l.toFixed(2)),
     collection,
     workload,
     idle: {

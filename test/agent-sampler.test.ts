@@ -14,7 +14,11 @@ test('a sampler option without shouldSample() is refused with a warning', (t) =>
     if (level === 'warn') warnings.push(message);
   });
   t.teardown(() => logger.setSink(() => undefined));
-  const agent = init({ serviceName: 'sampler-check', sampler: { decide: () => true } as unknown as CKOptions['sampler'], reporting: { metricReporterType: 'NONE' } });
+  const agent = init({
+    serviceName: 'sampler-check',
+    sampler: { decide: () => true } as unknown as CKOptions['sampler'],
+    reporting: { metricReporterType: 'NONE' },
+  });
   t.teardown(() => agent.shutdown());
   t.is(warnings.length, 1);
   t.regex(warnings[0], /init option sampler: expected a Sampler/);

@@ -258,7 +258,10 @@ function parseExporterList(
   source: string,
   field: FieldSpec
 ): unknown {
-  const entries = text.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
+  const entries = text
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter((s) => s !== '');
   const usable = entries.filter((e) => known[e] !== undefined);
   if (usable.length === 0) return new InvalidRaw(text, expected);
   const chosen = usable[0];
@@ -297,7 +300,10 @@ const RESOURCE_DETECTORS: Readonly<Record<string, string>> = {
 function parseResourceDetectors(text: string, report: Report, source: string, field: FieldSpec): unknown {
   const out: string[] = [];
   let none = false;
-  for (const entry of text.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '')) {
+  for (const entry of text
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter((s) => s !== '')) {
     if (entry === 'none') none = true;
     else if (entry === 'all') return 'all';
     else if (RESOURCE_DETECTORS[entry]) {

@@ -104,6 +104,7 @@ export class GraphPathMetrics implements GraphPathRecorder {
       return undefined;
     }
     try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: only when runtime metrics are on
       const { RuntimeMetrics } = require('./runtime-metrics') as typeof import('./runtime-metrics');
       return new RuntimeMetrics(this.meterProvider.getMeter(METER_NAME, this.meterVersion, { schemaUrl: SCHEMA_URL }));
     } catch (err) {

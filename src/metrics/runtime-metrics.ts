@@ -23,7 +23,13 @@
 import type { Attributes, Histogram, Meter } from '@opentelemetry/api';
 import { ValueType } from '@opentelemetry/api';
 import * as os from 'node:os';
-import { constants as perfConstants, monitorEventLoopDelay, performance, PerformanceObserver, type IntervalHistogram } from 'node:perf_hooks';
+import {
+  constants as perfConstants,
+  monitorEventLoopDelay,
+  performance,
+  PerformanceObserver,
+  type IntervalHistogram,
+} from 'node:perf_hooks';
 import * as v8 from 'node:v8';
 import { describeError, logger } from '../logger';
 
@@ -152,7 +158,10 @@ export class RuntimeMetrics {
   }
 
   private observeProcess(meter: Meter): void {
-    const cpuTime = meter.createObservableCounter('process.cpu.time', { description: 'Total CPU seconds broken down by CPU mode', unit: 's' });
+    const cpuTime = meter.createObservableCounter('process.cpu.time', {
+      description: 'Total CPU seconds broken down by CPU mode',
+      unit: 's',
+    });
     const cpuUtilization = meter.createObservableGauge('process.cpu.utilization', {
       description: 'CPU time since the last collection, divided by the elapsed time and the CPUs available to the process',
       unit: '1',

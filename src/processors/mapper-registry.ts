@@ -221,7 +221,11 @@ function guard(mapper: SpanMapper): SpanMapper {
       try {
         return mapper.map(span);
       } catch (err) {
-        logger.once('warn', `mapper-map:${name}`, `mapper ${name}: map() threw, the span is not recorded as an element: ${describeError(err)}`);
+        logger.once(
+          'warn',
+          `mapper-map:${name}`,
+          `mapper ${name}: map() threw, the span is not recorded as an element: ${describeError(err)}`
+        );
         return undefined;
       }
     },

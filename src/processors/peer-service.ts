@@ -38,7 +38,8 @@ export class PeerServiceResolver {
   /** The peer service of a client span, or undefined. */
   resolve(span: ReadableSpan): string | undefined {
     const attribute = span.attributes[PEER_SERVICE];
-    if (typeof attribute === 'string' && attribute !== '') return attribute.length > MAX_LENGTH ? attribute.slice(0, MAX_LENGTH) : attribute;
+    if (typeof attribute === 'string' && attribute !== '')
+      return attribute.length > MAX_LENGTH ? attribute.slice(0, MAX_LENGTH) : attribute;
     if (this.byHost.size === 0) return undefined;
     let host = firstString(span.attributes, SERVER_ADDRESS_KEYS);
     let port = firstString(span.attributes, SERVER_PORT_KEYS);

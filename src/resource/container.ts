@@ -44,7 +44,10 @@ export function containerIdFromCgroup(text: string): string | undefined {
     const first = line.indexOf(':');
     const second = first >= 0 ? line.indexOf(':', first + 1) : -1;
     if (second < 0) continue;
-    const segments = line.slice(second + 1).trim().split('/');
+    const segments = line
+      .slice(second + 1)
+      .trim()
+      .split('/');
     // Innermost first: the id may be followed by a sub-cgroup (`libpod-<id>.scope/container`).
     for (let i = segments.length - 1; i >= 0; i--) {
       const id = idFromSegment(segments[i]);

@@ -83,7 +83,10 @@ export function buildResource(config: CKConfig, sources: Partial<DetectionSource
   const enabled = new Set<ResourceDetectorName>(config.resourceDetectors ?? RESOURCE_DETECTOR_NAMES);
   const detected: Record<string, string> = {};
   if (enabled.has('container')) guarded('container', () => Object.assign(detected, detectContainer(from)));
-  if (enabled.has('k8s')) guarded('k8s', () => Object.assign(detected, detectK8s({ env: from.env, hostname: from.hostname, namespaceFile: from.k8sNamespaceFile })));
+  if (enabled.has('k8s'))
+    guarded('k8s', () =>
+      Object.assign(detected, detectK8s({ env: from.env, hostname: from.hostname, namespaceFile: from.k8sNamespaceFile }))
+    );
 
   let upstream: Resource = resourceFromAttributes({});
   const detectors = UPSTREAM_DETECTORS.filter(([name]) => enabled.has(name)).map(([, detector]) => detector);

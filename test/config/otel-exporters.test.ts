@@ -67,7 +67,14 @@ test('unknown exporter values: one warning each, the lower source stays', (t) =>
   t.is(config.reporting.traceReporterType, 'NONE');
   t.is(config.reporting.metricReporterType, 'OTLP');
   t.is(warnings.length, 2);
-  warningWith(warnings, 'env OTEL_TRACES_EXPORTER', 'reporting.trace_reporter_type', '"jaeger"', 'otlp, zipkin, console or none', 'defaults');
+  warningWith(
+    warnings,
+    'env OTEL_TRACES_EXPORTER',
+    'reporting.trace_reporter_type',
+    '"jaeger"',
+    'otlp, zipkin, console or none',
+    'defaults'
+  );
   warningWith(warnings, 'env OTEL_METRICS_EXPORTER', 'reporting.metric_reporter_type', '"statsd"', 'otlp, prometheus, console or none');
 });
 
@@ -92,11 +99,11 @@ test('resource detectors: default all; OTEL_EXPERIMENTAL_RESOURCE_DETECTORS; non
   ]);
   t.deepEqual(resolve({}, { OTEL_EXPERIMENTAL_RESOURCE_DETECTORS: 'none' }).config.resourceDetectors, []);
   t.deepEqual(resolve({}, { OTEL_EXPERIMENTAL_RESOURCE_DETECTORS: 'all' }).config.resourceDetectors, all);
-  t.deepEqual(resolve({}, { OTEL_EXPERIMENTAL_RESOURCE_DETECTORS: 'otel,kubernetes,serviceinstance' }).config.resourceDetectors, ['env', 'k8s']);
-  t.deepEqual(
-    resolve({}, { OTEL_EXPERIMENTAL_RESOURCE_DETECTORS: 'none', CK_RESOURCE_DETECTORS: 'os' }).config.resourceDetectors,
-    ['os']
-  );
+  t.deepEqual(resolve({}, { OTEL_EXPERIMENTAL_RESOURCE_DETECTORS: 'otel,kubernetes,serviceinstance' }).config.resourceDetectors, [
+    'env',
+    'k8s',
+  ]);
+  t.deepEqual(resolve({}, { OTEL_EXPERIMENTAL_RESOURCE_DETECTORS: 'none', CK_RESOURCE_DETECTORS: 'os' }).config.resourceDetectors, ['os']);
   t.deepEqual(resolve({ resourceDetectors: ['all'] as never }, { CK_RESOURCE_DETECTORS: 'none' }).config.resourceDetectors, all);
 });
 
@@ -116,7 +123,10 @@ test('without the env detector, OTEL_RESOURCE_ATTRIBUTES is not applied; other s
   };
   const withEnv = resolve({}, env).config;
   t.deepEqual(withEnv.resourceAttributes, { 'k8s.pod.name': 'p', team: 'core' });
-  const without = resolve({ resourceAttributes: { tier: 'gold' } }, { ...env, OTEL_EXPERIMENTAL_RESOURCE_DETECTORS: 'host,container' }).config;
+  const without = resolve(
+    { resourceAttributes: { tier: 'gold' } },
+    { ...env, OTEL_EXPERIMENTAL_RESOURCE_DETECTORS: 'host,container' }
+  ).config;
   t.deepEqual(without.resourceAttributes, { team: 'core', tier: 'gold' });
   t.is(without.serviceName, 'from-attrs', 'the service name is identity, not detection: it still applies');
 });

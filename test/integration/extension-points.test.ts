@@ -28,7 +28,10 @@ const REDIS_PORT = Number(REDIS.port || 6379);
 class CheckoutOnlySampler implements Sampler {
   shouldSample(context: Context, _traceId: string, _name: string, _kind: SpanKind, attributes: Attributes): SamplingResult {
     const parent = trace.getSpanContext(context);
-    if (parent) return { decision: (parent.traceFlags & TraceFlags.SAMPLED) !== 0 ? SamplingDecision.RECORD_AND_SAMPLED : SamplingDecision.NOT_RECORD };
+    if (parent)
+      return {
+        decision: (parent.traceFlags & TraceFlags.SAMPLED) !== 0 ? SamplingDecision.RECORD_AND_SAMPLED : SamplingDecision.NOT_RECORD,
+      };
     // The trace's root here is the test's own HTTP client call (url.full); a server would see url.path.
     const target = String(attributes['url.path'] ?? attributes['http.target'] ?? attributes['url.full'] ?? '');
     return { decision: target.includes('/checkout') ? SamplingDecision.RECORD_AND_SAMPLED : SamplingDecision.NOT_RECORD };
@@ -66,7 +69,6 @@ redisTest('a vanilla upstream instrumentation mapped by registerMapper; a custom
   netInstrumentation.setTracerProvider(agent.tracerProvider);
   netInstrumentation.enable();
   t.teardown(() => netInstrumentation.disable());
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const netModule = require('net') as typeof import('net'); // patched by the upstream instrumentation
 
   const redisPing = (): Promise<string> =>
@@ -141,12 +143,18 @@ redisTest('a vanilla upstream instrumentation mapped by registerMapper; a custom
   const servers = spans.filter((s) => s.kind === 'SERVER');
   t.is(servers.length, 1, `exported server spans: ${servers.map((s) => s.name).join(', ')}`);
   const checkoutTrace = servers[0].traceId;
-  t.true(spans.every((s) => s.traceId === checkoutTrace), 'nothing of the /stock requests was exported');
+  t.true(
+    spans.every((s) => s.traceId === checkoutTrace),
+    'nothing of the /stock requests was exported'
+  );
   const connect = spans.find((s) => s.name === 'tcp.connect' && s.attributes['server.port'] === REDIS_PORT);
   t.truthy(connect, 'the upstream span of the sampled request is exported with it');
   t.is(connect!.parentSpanId, servers[0].spanId);
   for (const route of ['/stock/before', '/stock/during', '/stock/after', '/checkout/now']) {
-    t.truthy(paths.find((r) => r.element.name === `GET ${route}`), `${route} counted in the metrics`);
+    t.truthy(
+      paths.find((r) => r.element.name === `GET ${route}`),
+      `${route} counted in the metrics`
+    );
   }
   t.is(rowsFor('/checkout/now').caches.length, 1);
 });

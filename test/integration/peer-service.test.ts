@@ -49,7 +49,10 @@ test('client series carry peer.service from the mapping; entry series and path k
   new CKHttpInstrumentation().enable();
 
   const orders = http.createServer((_req, res) => {
-    get(inventoryPort, '/stock/sku-a').then((stock) => res.end(`stock ${stock}`), (err) => res.end(String(err)));
+    get(inventoryPort, '/stock/sku-a').then(
+      (stock) => res.end(`stock ${stock}`),
+      (err) => res.end(String(err))
+    );
   });
   const ordersPort = await listen(orders);
   t.teardown(() => orders.close());
@@ -58,10 +61,16 @@ test('client series carry peer.service from the mapping; entry series and path k
 
   const points = await receiver.waitFor((r) => {
     const calls = r.metrics().filter((p) => p.name === 'ck.path.calls');
-    return calls.some((p) => p.attributes['ck.element.type'] === 'HTTP_CLIENT' && p.attributes['ck.path.key'] !== '0000000000000000') ? calls : undefined;
+    return calls.some((p) => p.attributes['ck.element.type'] === 'HTTP_CLIENT' && p.attributes['ck.path.key'] !== '0000000000000000')
+      ? calls
+      : undefined;
   });
-  const entry = points.find((p) => p.attributes['ck.element.type'] === 'HTTP_SERVICE' && p.attributes['ck.element.name'] === 'GET /orders/view')!;
-  const client = points.find((p) => p.attributes['ck.element.type'] === 'HTTP_CLIENT' && p.attributes['ck.path.key'] === entry.attributes['ck.path.key'])!;
+  const entry = points.find(
+    (p) => p.attributes['ck.element.type'] === 'HTTP_SERVICE' && p.attributes['ck.element.name'] === 'GET /orders/view'
+  )!;
+  const client = points.find(
+    (p) => p.attributes['ck.element.type'] === 'HTTP_CLIENT' && p.attributes['ck.path.key'] === entry.attributes['ck.path.key']
+  )!;
   t.truthy(client, 'the inventory call is recorded under the request key');
   t.is(client.attributes['peer.service'], 'inventory');
   t.is(client.attributes['server.address'], `127.0.0.1:${inventoryPort}`);

@@ -5,23 +5,23 @@
  * and prints whether the runtime metrics module was loaded and whether an event-loop delay
  * monitor was created (perf_hooks.monitorEventLoopDelay is counted before anything loads).
  */
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const perfHooks = require('node:perf_hooks') as typeof import('node:perf_hooks');
 let monitors = 0;
 const original = perfHooks.monitorEventLoopDelay;
-perfHooks.monitorEventLoopDelay = ((options?: Parameters<typeof original>[0]) => {
+perfHooks.monitorEventLoopDelay = (options?: Parameters<typeof original>[0]) => {
   monitors++;
   return original(options);
-}) as typeof original;
+};
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { testConfig, testResource } = require('./helpers') as typeof import('./helpers');
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { GraphPathMetrics } = require('../../src/metrics') as typeof import('../../src/metrics');
 
 const on = process.argv[2] === 'on';
 const metrics = new GraphPathMetrics(
-  testConfig({ reporting: { metricReporterType: 'LOGGING', logFile: '/dev/null' }, metrics: { runtimeEnabled: on, exportIntervalMs: 3_600_000 } }),
+  testConfig({
+    reporting: { metricReporterType: 'LOGGING', logFile: '/dev/null' },
+    metrics: { runtimeEnabled: on, exportIntervalMs: 3_600_000 },
+  }),
   testResource()
 );
 const loaded = Object.keys(require.cache).some((file) => /[\\/]metrics[\\/]runtime-metrics\.(ts|js)$/.test(file));

@@ -39,9 +39,9 @@ async function makeRuntimeActivity(): Promise<void> {
   while (Date.now() < until) {
     // busy: the event loop is blocked, as a slow synchronous handler would block it
   }
-  let garbage: number[][] = [];
+  const garbage: number[][] = [];
   for (let i = 0; i < 200; i++) garbage.push(new Array(10_000).fill(i)); // ~16 MB of young objects: scavenges
-  garbage = [];
+  garbage.length = 0;
   forceGc(); // at least one collection whatever the heap sizing of this process
   // GC entries reach observers through a native immediate and then a JS immediate: let two check
   // phases pass (a timer alone can fire first when another test blocked the loop meanwhile).
@@ -64,13 +64,20 @@ function tmpFile(t: { teardown(fn: () => void): void }): string {
 
 function readLines(file: string): any[] {
   if (!fs.existsSync(file)) return [];
-  return fs.readFileSync(file, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l));
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l));
 }
 
 test('LOGGING: one ck.runtime line per data point, beside the ck.path rows', async (t) => {
   const file = tmpFile(t);
   const metrics = new GraphPathMetrics(
-    testConfig({ reporting: { metricReporterType: 'LOGGING', logFile: file }, metrics: { exportIntervalMs: 3_600_000, runtimeEnabled: true } }),
+    testConfig({
+      reporting: { metricReporterType: 'LOGGING', logFile: file },
+      metrics: { exportIntervalMs: 3_600_000, runtimeEnabled: true },
+    }),
     testResource()
   );
   t.teardown(() => metrics.shutdown());
@@ -101,7 +108,10 @@ test('LOGGING: one ck.runtime line per data point, beside the ck.path rows', asy
   const rss = runtime.find((l) => l.name === 'process.memory.usage')!;
   t.true(rss.value > 10 * 1024 * 1024, 'RSS in bytes');
   const utilization = runtime.filter((l) => l.name === 'process.cpu.utilization');
-  t.true(utilization.every((l) => l.value >= 0 && l.value <= 1.5), 'a fraction of the available CPUs');
+  t.true(
+    utilization.every((l) => l.value >= 0 && l.value <= 1.5),
+    'a fraction of the available CPUs'
+  );
 });
 
 test('LOGGING: no ck.runtime line when runtime metrics are off', async (t) => {
@@ -156,7 +166,10 @@ for (const enabled of [true, false]) {
     }
     const names = new Set(runtimeLines.map((l) => /^([a-z0-9_]+)/.exec(l)![1]));
     for (const expected of ['nodejs_eventloop_delay_p99', 'v8js_memory_heap_used', 'process_memory_usage', 'v8js_gc_duration_bucket']) {
-      t.true([...names].some((n) => n.startsWith(expected)), `${expected} in ${[...names].join(', ')}`);
+      t.true(
+        [...names].some((n) => n.startsWith(expected)),
+        `${expected} in ${[...names].join(', ')}`
+      );
     }
     t.true(runtimeLines.some((l) => l.startsWith('v8js_memory_heap_used') && l.includes('v8js_heap_space_name="old_space"')));
     t.true(runtimeLines.some((l) => l.startsWith('process_cpu_time') && l.includes('cpu_mode="user"')));
@@ -181,7 +194,10 @@ for (const enabled of [true, false]) {
     const points = await receiver.waitFor((r) => (r.metrics().some((p) => p.name === 'ck.path.calls') ? r.metrics() : undefined));
     const runtime = points.filter((p) => /^(nodejs|v8js|process)\./.test(p.name));
     if (!enabled) {
-      t.deepEqual(runtime.map((p) => p.name), []);
+      t.deepEqual(
+        runtime.map((p) => p.name),
+        []
+      );
       return;
     }
     t.deepEqual([...new Set(runtime.map((p) => p.name))].sort(), [...RUNTIME_METRIC_NAMES].sort());
@@ -190,11 +206,23 @@ for (const enabled of [true, false]) {
       t.is(point.scope.name, 'ck-agent');
       t.is(point.resource['service.name'], 'test');
     }
-    t.like(runtime.find((p) => p.name === 'v8js.gc.duration'), { type: 'histogram' });
+    t.like(
+      runtime.find((p) => p.name === 'v8js.gc.duration'),
+      { type: 'histogram' }
+    );
     t.deepEqual(runtime.find((p) => p.name === 'v8js.gc.duration')!.raw.explicitBounds, [0.01, 0.1, 1, 10]);
-    t.like(runtime.find((p) => p.name === 'process.cpu.time'), { type: 'sum', isMonotonic: true });
-    t.like(runtime.find((p) => p.name === 'v8js.memory.heap.used'), { type: 'sum', isMonotonic: false });
-    t.like(runtime.find((p) => p.name === 'nodejs.eventloop.delay.p99'), { type: 'gauge' });
+    t.like(
+      runtime.find((p) => p.name === 'process.cpu.time'),
+      { type: 'sum', isMonotonic: true }
+    );
+    t.like(
+      runtime.find((p) => p.name === 'v8js.memory.heap.used'),
+      { type: 'sum', isMonotonic: false }
+    );
+    t.like(
+      runtime.find((p) => p.name === 'nodejs.eventloop.delay.p99'),
+      { type: 'gauge' }
+    );
   });
 }
 
@@ -204,7 +232,10 @@ test('with the NONE reporter, runtime_enabled warns once that nothing can be exp
     if (level === 'warn') warnings.push(message);
   });
   t.teardown(() => logger.setSink(() => undefined));
-  const metrics = new GraphPathMetrics(testConfig({ reporting: { metricReporterType: 'NONE' }, metrics: { runtimeEnabled: true } }), testResource());
+  const metrics = new GraphPathMetrics(
+    testConfig({ reporting: { metricReporterType: 'NONE' }, metrics: { runtimeEnabled: true } }),
+    testResource()
+  );
   t.teardown(() => metrics.shutdown());
   t.is(warnings.length, 1);
   t.regex(warnings[0], /metrics\.runtime_enabled.*NONE/);

@@ -49,17 +49,47 @@ function run(mapping: Record<string, string>, calls: Array<{ kind: SpanKind; att
 }
 
 const CALLS = [
-  { kind: SpanKind.CLIENT, attributes: { 'http.request.method': 'POST', 'server.address': 'billing.internal', 'server.port': 8443, 'url.path': '/charge' } },
-  { kind: SpanKind.CLIENT, attributes: { 'http.request.method': 'GET', 'server.address': 'billing.internal', 'server.port': 9000, 'url.path': '/health' } },
-  { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'postgresql', 'db.query.text': 'SELECT * FROM orders', 'server.address': 'DB.local', 'server.port': 5432 } },
-  { kind: SpanKind.CLIENT, attributes: { 'db.system': 'redis', 'db.statement': 'GET k', 'net.peer.name': 'cache.local', 'net.peer.port': 6380 } },
-  { kind: SpanKind.CLIENT, attributes: { 'rpc.system': 'grpc', 'rpc.service': 'shop.Inventory', 'rpc.method': 'Reserve', 'server.address': 'inventory', 'server.port': 50051 } },
-  { kind: SpanKind.CLIENT, attributes: { 'http.request.method': 'GET', 'url.full': 'http://billing.internal:8443/x', 'peer.service': 'billing-v2' } },
+  {
+    kind: SpanKind.CLIENT,
+    attributes: { 'http.request.method': 'POST', 'server.address': 'billing.internal', 'server.port': 8443, 'url.path': '/charge' },
+  },
+  {
+    kind: SpanKind.CLIENT,
+    attributes: { 'http.request.method': 'GET', 'server.address': 'billing.internal', 'server.port': 9000, 'url.path': '/health' },
+  },
+  {
+    kind: SpanKind.CLIENT,
+    attributes: {
+      'db.system.name': 'postgresql',
+      'db.query.text': 'SELECT * FROM orders',
+      'server.address': 'DB.local',
+      'server.port': 5432,
+    },
+  },
+  {
+    kind: SpanKind.CLIENT,
+    attributes: { 'db.system': 'redis', 'db.statement': 'GET k', 'net.peer.name': 'cache.local', 'net.peer.port': 6380 },
+  },
+  {
+    kind: SpanKind.CLIENT,
+    attributes: {
+      'rpc.system': 'grpc',
+      'rpc.service': 'shop.Inventory',
+      'rpc.method': 'Reserve',
+      'server.address': 'inventory',
+      'server.port': 50051,
+    },
+  },
+  {
+    kind: SpanKind.CLIENT,
+    attributes: { 'http.request.method': 'GET', 'url.full': 'http://billing.internal:8443/x', 'peer.service': 'billing-v2' },
+  },
 ];
 
 test('mapping by host:port, by host, case-insensitive host; the span attribute wins; entries never get it', (t) => {
   const records = run(MAPPING, CALLS);
-  const peer = (type: string, name: string) => records.find((r) => r.element.type === type && r.element.name.includes(name))?.element.attributes?.['peer.service'];
+  const peer = (type: string, name: string) =>
+    records.find((r) => r.element.type === type && r.element.name.includes(name))?.element.attributes?.['peer.service'];
   t.is(peer('HTTP_CLIENT', '/charge'), 'billing');
   t.is(peer('HTTP_CLIENT', '/health'), undefined, 'another port of the host is not mapped');
   t.is(peer('DATABASE', 'SELECT orders'), 'orders-db');
@@ -73,7 +103,10 @@ test('mapping by host:port, by host, case-insensitive host; the span attribute w
 
 test('path keys are the same with and without peer.service', (t) => {
   const withMapping = run(MAPPING, CALLS);
-  const without = run({}, CALLS.map((c) => ({ ...c, attributes: { ...c.attributes, 'peer.service': undefined as unknown as string } })));
+  const without = run(
+    {},
+    CALLS.map((c) => ({ ...c, attributes: { ...c.attributes, 'peer.service': undefined as unknown as string } }))
+  );
   t.deepEqual(
     withMapping.map((r) => r.pathKey),
     without.map((r) => r.pathKey)
@@ -89,7 +122,12 @@ test('no mapping and no attribute: elements are the plain cached ones', (t) => {
 });
 
 test('withPeerService: one derived object per (element, name); the input is untouched', (t) => {
-  const element: GraphElement = Object.freeze({ type: 'DATABASE', name: 'SELECT orders', role: 'exit', attributes: Object.freeze({ 'db.system.name': 'postgresql' }) });
+  const element: GraphElement = Object.freeze({
+    type: 'DATABASE',
+    name: 'SELECT orders',
+    role: 'exit',
+    attributes: Object.freeze({ 'db.system.name': 'postgresql' }),
+  });
   const a = withPeerService(element, 'orders-db');
   t.is(withPeerService(element, 'orders-db'), a);
   t.deepEqual(a.attributes, { 'db.system.name': 'postgresql', 'peer.service': 'orders-db' });

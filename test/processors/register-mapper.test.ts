@@ -80,7 +80,12 @@ test.serial('a mapper registered after the processor (and after a built-in was c
   t.teardown(() => unregisterMapper(dynamoMapper));
   dynamoCall(tracer);
   dynamoCall(tracer, ROOT_CONTEXT, true);
-  t.deepEqual(recorder.records[1].element, { type: 'DATABASE', name: 'GETITEM orders', role: 'exit', attributes: { 'db.system.name': 'dynamodb' } });
+  t.deepEqual(recorder.records[1].element, {
+    type: 'DATABASE',
+    name: 'GETITEM orders',
+    role: 'exit',
+    attributes: { 'db.system.name': 'dynamodb' },
+  });
   t.false(recorder.records[1].error);
   t.true(recorder.records[2].error, 'isError of the user mapper decides');
 
@@ -181,7 +186,10 @@ test.serial('a span the user mapper declines goes on to the built-in mappers', (
   t.teardown(() => unregisterMapper(dynamoByDbSystem));
   const { recorder, tracer } = setup();
   dynamoCall(tracer);
-  const pg = tracer.startSpan('SELECT', { kind: SpanKind.CLIENT, attributes: { 'db.system': 'postgresql', 'db.statement': 'SELECT * FROM orders WHERE id = $1' } });
+  const pg = tracer.startSpan('SELECT', {
+    kind: SpanKind.CLIENT,
+    attributes: { 'db.system': 'postgresql', 'db.statement': 'SELECT * FROM orders WHERE id = $1' },
+  });
   pg.setStatus({ code: SpanStatusCode.OK });
   pg.end();
   t.deepEqual(
@@ -209,7 +217,14 @@ test.serial('a plain MapperRegistry does not see registered mappers; unregister 
 });
 
 test.serial('a declined span that no built-in mapper takes is judged by its status (ck.error), not recorded', (t) => {
-  const picky: SpanMapper = { ...dynamoMapper, name: 'picky', kinds: [SpanKind.INTERNAL], markers: ['job.name'], map: () => undefined, isError: () => false };
+  const picky: SpanMapper = {
+    ...dynamoMapper,
+    name: 'picky',
+    kinds: [SpanKind.INTERNAL],
+    markers: ['job.name'],
+    map: () => undefined,
+    isError: () => false,
+  };
   registerMapper(picky);
   t.teardown(() => unregisterMapper(picky));
   const { recorder, tracer } = setup();

@@ -69,20 +69,31 @@ test('in a cluster without the operator variables the pod name is the pod hostna
     'k8s.pod.name': 'web-5c6d-xyz12',
     'k8s.namespace.name': 'shop',
   });
-  t.deepEqual(detectK8s({ env: { KUBERNETES_SERVICE_HOST: '10.96.0.1' }, hostname: () => 'from-os-7f', namespaceFile: fixture('missing') }), {
-    'k8s.pod.name': 'from-os-7f',
-  });
+  t.deepEqual(
+    detectK8s({ env: { KUBERNETES_SERVICE_HOST: '10.96.0.1' }, hostname: () => 'from-os-7f', namespaceFile: fixture('missing') }),
+    {
+      'k8s.pod.name': 'from-os-7f',
+    }
+  );
 });
 
 test('outside Kubernetes nothing k8s.* is invented from the hostname', (t) => {
   t.deepEqual(detectK8s({ env: { HOSTNAME: 'laptop' }, hostname: () => 'laptop', namespaceFile: fixture('k8s-namespace') }), {});
-  const attributes = buildResource(config(), { env: {}, cgroupFile: fixture('cgroup-host.txt'), mountinfoFile: fixture('mountinfo-host.txt') }).attributes;
+  const attributes = buildResource(config(), {
+    env: {},
+    cgroupFile: fixture('cgroup-host.txt'),
+    mountinfoFile: fixture('mountinfo-host.txt'),
+  }).attributes;
   t.false(Object.keys(attributes).some((k) => k.startsWith('k8s.')));
   t.is(attributes['container.id'], undefined);
 });
 
 test('invalid downward-API values are not taken', (t) => {
-  const env = { OTEL_RESOURCE_ATTRIBUTES_POD_NAME: 'bad name\n', OTEL_RESOURCE_ATTRIBUTES_NODE_NAME: 'x'.repeat(300), OTEL_RESOURCE_ATTRIBUTES_POD_UID: '$(POD_UID)' };
+  const env = {
+    OTEL_RESOURCE_ATTRIBUTES_POD_NAME: 'bad name\n',
+    OTEL_RESOURCE_ATTRIBUTES_NODE_NAME: 'x'.repeat(300),
+    OTEL_RESOURCE_ATTRIBUTES_POD_UID: '$(POD_UID)',
+  };
   t.deepEqual(detectK8s({ env, hostname: () => 'h', namespaceFile: fixture('missing') }), {});
 });
 
@@ -136,8 +147,15 @@ test('odd files never throw nor block: FIFO, directory, unreadable; failures are
   );
   t.is(result.attributes['container.id'], undefined);
   t.is(result.attributes['k8s.namespace.name'], undefined);
-  t.deepEqual(lines.filter(([level]) => level !== 'debug'), [], 'no warning: not being in a container is normal');
-  t.true(lines.some(([, m]) => m.includes(dir)), 'the unreadable mountinfo path is named at debug level');
+  t.deepEqual(
+    lines.filter(([level]) => level !== 'debug'),
+    [],
+    'no warning: not being in a container is normal'
+  );
+  t.true(
+    lines.some(([, m]) => m.includes(dir)),
+    'the unreadable mountinfo path is named at debug level'
+  );
 });
 
 test('reads are bounded: a huge file is read only up to the bound, in whole lines', (t) => {
@@ -146,10 +164,19 @@ test('reads are bounded: a huge file is read only up to the bound, in whole line
   const file = path.join(dir, 'big');
   const filler = '5:memory:/user.slice\n'.repeat(200_000); // ~4 MB of host lines
   fs.writeFileSync(file, filler + `0::/system.slice/docker-${DOCKER_V1_ID}.scope\n`);
-  t.is(buildResource(config({ resourceDetectors: ['container'] }), { cgroupFile: file, mountinfoFile: fixture('mountinfo-host.txt') }).attributes['container.id'], undefined,
-    'the id past the 64 KiB bound is never read');
+  t.is(
+    buildResource(config({ resourceDetectors: ['container'] }), { cgroupFile: file, mountinfoFile: fixture('mountinfo-host.txt') })
+      .attributes['container.id'],
+    undefined,
+    'the id past the 64 KiB bound is never read'
+  );
   const text = readBounded(file, 1000)!;
   t.true(text.length <= 1000);
   t.true(text.endsWith('\n'));
-  t.true(text.split('\n').slice(0, -1).every((line) => line === '5:memory:/user.slice'));
+  t.true(
+    text
+      .split('\n')
+      .slice(0, -1)
+      .every((line) => line === '5:memory:/user.slice')
+  );
 });

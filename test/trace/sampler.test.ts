@@ -91,7 +91,12 @@ test.serial('a custom sampler (init({ sampler })) only decides export: every spa
   const guarded = new GuardedSampler(everyOther);
   t.is(guarded.toString(), 'EveryOther');
   const { provider, recorder } = makeProvider({}, [], {});
-  const custom = new CKTracerProvider({ config: provider.config, resource: provider.resource, spanProcessors: [recorder], sampler: guarded });
+  const custom = new CKTracerProvider({
+    config: provider.config,
+    resource: provider.resource,
+    spanProcessors: [recorder],
+    sampler: guarded,
+  });
   const tracer = custom.getTracer('custom-sampler');
   const flags: number[] = [];
   for (let i = 0; i < 4; i++) {
