@@ -79,7 +79,7 @@ function buildApp(Koa: KoaClass): import('koa') {
   });
   router.post('/orders', async (ctx) => {
     handlerRuns.push(String(ctx.get('x-probe')));
-    ctx.body = { key: getPathKey(), received: ctx.request.body };
+    ctx.body = { key: getPathKey(), received: (ctx.request as { body?: unknown }).body };
   });
   const api = new Router({ prefix: '/api' });
   api.get('/items/:id', async (ctx) => {
