@@ -20,4 +20,6 @@ export { CKMongoDBInstrumentation } from './instrumentations/mongodb';
 export { CKPgInstrumentation } from './instrumentations/pg';
 export { CKMySQL2Instrumentation } from './instrumentations/mysql2';
 export { CKRedisInstrumentation } from './instrumentations/redis';
+export { CKKoaInstrumentation } from './instrumentations/koa';
+export { CKFastifyInstrumentation } from './instrumentations/fastify';
 export { CKTracerProvider, CKSpan } from './trace';

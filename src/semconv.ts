@@ -20,6 +20,12 @@ export const ATTR_CK_BLOCKED_BY = 'ck.blocked.by';
 export const ATTR_CK_SLOW = 'ck.slow';
 /** Spans with error status (HTTP servers: 5xx). */
 export const ATTR_CK_ERROR = 'ck.error';
+/**
+ * On an HTTP server span whose request reached a framework's router (`express`, `koa`,
+ * `fastify`): without an `http.route` the request matched no route and is named
+ * `<METHOD> (unmatched)`, never after its raw URL (docs/frameworks.md).
+ */
+export const ATTR_CK_HTTP_FRAMEWORK = 'ck.http.framework';
 /** On the startup span. */
 export const ATTR_CK_AGENT_VERSION = 'ck.agent.version';
 

@@ -26,6 +26,7 @@ export { adoptIncomingRoute, globalPropagatorHandlesRoute, outgoingRoute } from 
 export {
   normalizeHttpMethod,
   httpServiceElement,
+  UNMATCHED_ROUTE,
   httpClientElement,
   grpcServiceElement,
   grpcClientElement,

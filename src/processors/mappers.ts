@@ -15,11 +15,13 @@ import {
   httpServiceElement,
   messagingElement,
   routeTemplate,
+  UNMATCHED_ROUTE,
 } from '../graph';
 import { summarizeSql } from '../sql/summary';
 import type { GraphElement } from '../graph/types';
 import { firstNumber, firstString } from './attributes';
 import {
+  ATTR_CK_HTTP_FRAMEWORK,
   DB_NAMESPACE_KEYS,
   DB_OPERATION_KEYS,
   DB_STATEMENT_KEYS,
@@ -48,6 +50,15 @@ function hasErrorStatus(span: ReadableSpan): boolean {
   return span.status.code === SpanStatusCode.ERROR;
 }
 
+/**
+ * A server span without a framework route: `(unmatched)` when the request reached a framework's
+ * router (scanners probing random URLs cannot fill the series cap), else a template of its path.
+ */
+function unroutedName(attributes: ReadableSpan['attributes']): string {
+  if (attributes[ATTR_CK_HTTP_FRAMEWORK] !== undefined) return UNMATCHED_ROUTE;
+  return routeTemplate(firstString(attributes, URL_PATH_KEYS) ?? '/');
+}
+
 export const httpServerMapper: SpanMapper = {
   name: 'http-server',
   kinds: [SpanKind.SERVER],
@@ -55,7 +66,7 @@ export const httpServerMapper: SpanMapper = {
   map(span) {
     const attributes = span.attributes;
     const method = firstString(attributes, HTTP_METHOD_KEYS) ?? 'GET';
-    const route = firstString(attributes, HTTP_ROUTE_KEYS) ?? routeTemplate(firstString(attributes, URL_PATH_KEYS) ?? '/');
+    const route = firstString(attributes, HTTP_ROUTE_KEYS) ?? unroutedName(attributes);
     return httpServiceElement(method, route);
   },
   // A server error is a 5xx; a 4xx (including a filter's 403) is the client's problem.
