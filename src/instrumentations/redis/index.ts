@@ -11,7 +11,8 @@
  *   `redis MULTI GET`, `redis CONNECT`, ... as for ioredis;
  * - `requireParentSpan` defaults to true, as for ioredis (upstream's redis default is false):
  *   commands and connects outside any request create no span (patches.ts);
- * - a disabled instrumentation records nothing, also for node-redis 4 clients (patches.ts).
+ * - a disabled instrumentation records nothing, also for node-redis 4 clients (patches.ts);
+ * - node-redis 4 loaded before enable(): its named commands are traced too (late-commands.ts).
  *
  * Pass `requireParentSpan: false` to record them under the root path. A user
  * `dbStatementSerializer` replaces ours (the explicit opt-in to record more).
@@ -26,6 +27,7 @@ import type { InstrumentationContext } from '../../capture/context';
 import { CKInstrumentation } from '../base';
 import { redisStatement } from '../ioredis/statement';
 import { extendUpstream } from '../upstream';
+import { LATE_COMMANDS_PATCH } from './late-commands';
 import { connectPatches, passThroughWhenDisabled } from './patches';
 import { labelQueuedCommand, nameRedisSpan } from './naming';
 
@@ -47,7 +49,7 @@ export class CKRedisInstrumentation extends CKInstrumentation<CKRedisInstrumenta
     const Upstream = extendUpstream(RedisInstrumentationV4_V5, {
       beforeSpanStart: nameRedisSpan,
       onSpanStart: labelQueuedCommand,
-      patches: connectPatches(requireParentSpan),
+      patches: [...connectPatches(requireParentSpan), LATE_COMMANDS_PATCH],
     });
     const upstream = new Upstream({ ...userConfig, enabled: false, requireParentSpan, dbStatementSerializer });
     passThroughWhenDisabled(upstream);
