@@ -5,8 +5,7 @@
  * app can load, limited by `instrumentations` in the config. Only those instrumentations (and
  * their upstream packages) are loaded. Never throws into the app.
  */
-import { init } from './agent';
-import { INSTRUMENTATIONS } from './instrumentations/registry';
+import { zeroCodeStartAllowed } from './lifecycle/process-guard';
 import { describeError, logger } from './logger';
 
 /** Resolves from the app's directory, not ours: the app's node_modules decide what is installed. */
@@ -22,6 +21,11 @@ function isInstalled(moduleName: string): boolean {
 export function registerAll(): string[] {
   const enabled: string[] = [];
   try {
+    // Loaded only where an agent starts (never in the loader hooks thread: lifecycle/process-guard.ts).
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const { init } = require('./agent') as typeof import('./agent');
+    const { INSTRUMENTATIONS } = require('./instrumentations/registry') as typeof import('./instrumentations/registry');
+    /* eslint-enable @typescript-eslint/no-require-imports */
     const agent = init();
     if (!agent.config.enabled) return enabled;
     for (const name of agent.config.instrumentations) {
@@ -45,4 +49,4 @@ export function registerAll(): string[] {
   return enabled;
 }
 
-registerAll();
+if (zeroCodeStartAllowed()) registerAll();
