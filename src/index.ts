@@ -13,6 +13,7 @@ export type { Sampler, SamplingResult } from '@opentelemetry/sdk-trace-base';
 export { registerFilter, unregisterFilter } from './filters/registry';
 export type { CKFilter } from './filters/registry';
 export { CKHttpInstrumentation } from './instrumentations/http';
+export { CKUndiciInstrumentation } from './instrumentations/undici';
 export { CKExpressInstrumentation } from './instrumentations/express';
 export { CKGrpcInstrumentation } from './instrumentations/grpc';
 export { CKIORedisInstrumentation } from './instrumentations/ioredis';

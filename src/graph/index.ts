@@ -13,6 +13,8 @@ export {
 export {
   PathState,
   PATH_STATE_KEY,
+  linkHiddenRequestSpan,
+  requestEntrySpan,
   getPathState,
   getExtractedPathState,
   contextWithPathState,
@@ -22,7 +24,7 @@ export {
 } from './path-state';
 export { CKRoutePropagator, createCompositePropagator } from './propagator';
 export { routeTemplate } from './route-template';
-export { adoptIncomingRoute, globalPropagatorHandlesRoute, outgoingRoute } from './route-context';
+export { adoptIncomingRoute, globalPropagatorHandlesRoute, outgoingRoute, refineEntryFromRoute } from './route-context';
 export {
   normalizeHttpMethod,
   httpServiceElement,

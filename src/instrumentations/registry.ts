@@ -20,7 +20,7 @@ export interface InstrumentationEntry {
 }
 
 /** Every instrumentation name, in the order the zero-code start enables them. */
-export const INSTRUMENTATION_NAMES = ['http', 'express', 'grpc', 'ioredis', 'mongodb', 'pg', 'mysql2', 'redis', 'koa', 'fastify'] as const;
+export const INSTRUMENTATION_NAMES = ['http', 'express', 'grpc', 'ioredis', 'mongodb', 'pg', 'mysql2', 'redis', 'koa', 'fastify', 'undici'] as const;
 
 export type InstrumentationName = (typeof INSTRUMENTATION_NAMES)[number];
 
@@ -30,6 +30,11 @@ export const INSTRUMENTATIONS: Readonly<Record<InstrumentationName, Instrumentat
     className: 'CKHttpInstrumentation',
     modules: [],
     load: () => (require('./http') as typeof import('./http')).CKHttpInstrumentation,
+  },
+  undici: {
+    className: 'CKUndiciInstrumentation',
+    modules: [],
+    load: () => (require('./undici') as typeof import('./undici')).CKUndiciInstrumentation,
   },
   express: {
     className: 'CKExpressInstrumentation',

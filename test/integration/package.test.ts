@@ -60,6 +60,7 @@ test('a fresh clone packs (prepack builds) into a tarball that installs and work
     'CKMongoDBInstrumentation',
     'CKPgInstrumentation',
     'CKMySQL2Instrumentation',
+    'CKUndiciInstrumentation',
     'registerFilter',
     'unregisterFilter',
     'CKRoutePropagator',
