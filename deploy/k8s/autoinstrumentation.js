@@ -9,6 +9,10 @@
   var script = process.argv[1] || '';
   if (/(?:^|[\\/])(?:npm-cli|npx-cli|yarn|yarn\.c?js|pnpm|pnpm\.c?js|corepack)(?:\.c?js)?$/.test(script)) return;
 
+  // Preloads also run in worker threads, the ES module loader's hooks thread included: one agent
+  // per process, on the main thread (docs/kubernetes.md).
+  if (!require('worker_threads').isMainThread) return;
+
   // NODE_OPTIONS naming this file twice (an app image that already carried the Operator's line).
   var started = Symbol.for('ck-agent.k8s.autoinstrumentation');
   if (globalThis[started]) return;

@@ -184,7 +184,7 @@ function createPrometheusReader(config: CKConfig): MetricReader {
   const port = config.metrics.prometheusPort;
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: only the configured exporter package loads
   const { PrometheusExporter } = require('@opentelemetry/exporter-prometheus') as typeof PrometheusModule;
-  return new PrometheusExporter({ host, port }, (err?: unknown) => {
+  const exporter = new PrometheusExporter({ host, port }, (err?: unknown) => {
     if (err) {
       logger.warn(
         `Prometheus endpoint could not listen on ${host}:${port} (${describeError(err)}); ` +
@@ -192,6 +192,10 @@ function createPrometheusReader(config: CKConfig): MetricReader {
       );
     }
   });
+  // Releases of exporter-prometheus pin an exact sdk-metrics, which may be a nested copy beside
+  // ours: the reader works across copies, only TypeScript's private-member check does not.
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- needed on that newest line only
+  return exporter as unknown as MetricReader;
 }
 
 const PROMETHEUS_PACKAGE = '@opentelemetry/exporter-prometheus';

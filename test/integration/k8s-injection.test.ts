@@ -63,6 +63,11 @@ test.before(() => {
     recursive: true,
   });
   fs.writeFileSync(path.join(appDir, 'preload.js'), "process.env.SAMPLE_PRELOAD_RAN = 'true';\n");
+  // An ES-module entry (the Operator's --require still applies; the entry registers the loader hook).
+  fs.writeFileSync(
+    path.join(appDir, 'server.mjs'),
+    "import { createRequire } from 'node:module';\nconst require = createRequire(import.meta.url);\nrequire('./server.js');\n"
+  );
 });
 
 function get(port: number, urlPath: string): Promise<{ status: number; body: any }> {
@@ -85,7 +90,7 @@ interface PodRun {
 }
 
 /** Runs the app as the pod would (env only from the pod spec), requests `/`, `/slow`, `/error`, then SIGTERM. */
-async function runPod(receiver: OtlpReceiver, editDeployment: (d: any) => void = () => undefined): Promise<PodRun> {
+async function runPod(receiver: OtlpReceiver, editDeployment: (d: any) => void = () => undefined, entry = 'server.js'): Promise<PodRun> {
   const instrumentation = instrumentationDoc();
   instrumentation.spec.exporter.endpoint = receiver.grpcUrl;
   const deployment = deploymentDoc();
@@ -95,7 +100,7 @@ async function runPod(receiver: OtlpReceiver, editDeployment: (d: any) => void =
   // The volume is mounted at MOUNT_PATH in the pod; here it is the temp folder of the same name.
   env.NODE_OPTIONS = env.NODE_OPTIONS.replace(MOUNT_PATH, mountDir);
   env.NODE_OPTIONS = env.NODE_OPTIONS.replace('./preload.js', path.join(appDir, 'preload.js'));
-  const child = spawn(process.execPath, ['server.js'], {
+  const child = spawn(process.execPath, [entry], {
     cwd: appDir,
     env: {
       PATH: process.env.PATH ?? '',
@@ -205,6 +210,19 @@ test("an app's own NODE_OPTIONS (a heap limit and its own preload) keeps working
   t.deepEqual(
     run.stderr.split('\n').filter((l) => l.includes('[ck-agent]')),
     []
+  );
+  assertTelemetry(t, receiver);
+});
+
+test('an ES-module entry starts with the injected agent and reports the same telemetry', async (t) => {
+  const receiver = await startOtlpReceiver();
+  t.teardown(() => receiver.stop());
+  const run = await runPod(receiver, undefined, 'server.mjs');
+  t.is(run.code, 0, run.stderr);
+  t.deepEqual(
+    run.stderr.split('\n').filter((l) => l.includes('[ck-agent]')),
+    [],
+    'the loader hook registered without a warning'
   );
   assertTelemetry(t, receiver);
 });
