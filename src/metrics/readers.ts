@@ -136,7 +136,8 @@ interface GrpcHelpers {
 }
 
 function grpcHelpers(): GrpcHelpers {
-  const exporterDir = path.dirname(require.resolve('@opentelemetry/exporter-metrics-otlp-grpc/package.json'));
+  // The package's entry, not its package.json: the newest line's exports map no longer lists it.
+  const exporterDir = path.dirname(require.resolve('@opentelemetry/exporter-metrics-otlp-grpc'));
   const base = require.resolve('@opentelemetry/otlp-grpc-exporter-base', { paths: [exporterDir] });
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: only for the OTLP/gRPC exporter
   return require(base) as GrpcHelpers;
