@@ -48,8 +48,9 @@ const deploymentDoc = () => readYaml(path.join(k8sDir, 'sample-app/deployment.ya
 /** The layout, built once per test file, then "copied by the init container" into a mount-path folder. */
 let mountDir = '';
 let appDir = '';
+let tempDir = '';
 test.before(() => {
-  const dir = makeTempDir('ck-k8s-');
+  const dir = (tempDir = makeTempDir('ck-k8s-'));
   const layout = path.join(dir, 'autoinstrumentation');
   execFileSync(process.execPath, [path.join(k8sDir, 'build-layout.js'), '--out', layout], { stdio: 'pipe' });
   mountDir = path.join(dir, path.basename(MOUNT_PATH));
@@ -69,6 +70,10 @@ test.before(() => {
     "import { createRequire } from 'node:module';\nconst require = createRequire(import.meta.url);\nrequire('./server.js');\n"
   );
 });
+
+// Two copies of the layout are tens of thousands of files: removed here, while ava waits, rather
+// than by makeTempDir's exit hook, which ava would report as a test file that failed to exit.
+test.after.always(() => fs.promises.rm(tempDir, { recursive: true, force: true }));
 
 function get(port: number, urlPath: string): Promise<{ status: number; body: any }> {
   return new Promise((resolve, reject) => {
