@@ -136,7 +136,8 @@ interface GrpcHelpers {
 }
 
 function grpcHelpers(): GrpcHelpers {
-  const exporterDir = path.dirname(require.resolve('@opentelemetry/exporter-metrics-otlp-grpc/package.json'));
+  // The package's entry, not its package.json: the newest line's exports map no longer lists it.
+  const exporterDir = path.dirname(require.resolve('@opentelemetry/exporter-metrics-otlp-grpc'));
   const base = require.resolve('@opentelemetry/otlp-grpc-exporter-base', { paths: [exporterDir] });
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: only for the OTLP/gRPC exporter
   return require(base) as GrpcHelpers;
@@ -184,7 +185,7 @@ function createPrometheusReader(config: CKConfig): MetricReader {
   const port = config.metrics.prometheusPort;
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: only the configured exporter package loads
   const { PrometheusExporter } = require('@opentelemetry/exporter-prometheus') as typeof PrometheusModule;
-  return new PrometheusExporter({ host, port }, (err?: unknown) => {
+  const exporter = new PrometheusExporter({ host, port }, (err?: unknown) => {
     if (err) {
       logger.warn(
         `Prometheus endpoint could not listen on ${host}:${port} (${describeError(err)}); ` +
@@ -192,6 +193,10 @@ function createPrometheusReader(config: CKConfig): MetricReader {
       );
     }
   });
+  // Releases of exporter-prometheus pin an exact sdk-metrics, which may be a nested copy beside
+  // ours: the reader works across copies, only TypeScript's private-member check does not.
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- needed on that newest line only
+  return exporter as unknown as MetricReader;
 }
 
 const PROMETHEUS_PACKAGE = '@opentelemetry/exporter-prometheus';
