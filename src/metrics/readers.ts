@@ -43,7 +43,8 @@ export interface ReaderContext {
   /** service.name for LOGGING rows. */
   serviceName: string;
   snapshotFor: (metrics: ResourceMetrics) => IntervalSnapshot | undefined;
-  onExportFailure: () => void;
+  /** Called once per failed or timed-out export, with the exporter's error. */
+  onExportFailure: (error?: unknown) => void;
 }
 
 /** Creates the configured reader; undefined for NONE or when it cannot be created (warned). */
@@ -237,7 +238,7 @@ export class CountingExporter implements PushMetricExporter {
   constructor(
     readonly inner: PushMetricExporter,
     private readonly temporality: MetricTemporality,
-    private readonly onFailure: () => void
+    private readonly onFailure: (error?: unknown) => void
   ) {}
 
   export(metrics: ResourceMetrics, resultCallback: (result: ExportResult) => void): void {
@@ -245,7 +246,13 @@ export class CountingExporter implements PushMetricExporter {
     const done = (result: ExportResult): void => {
       if (called) return;
       called = true;
-      if (result.code !== ExportResultCode.SUCCESS) this.onFailure();
+      if (result.code !== ExportResultCode.SUCCESS) {
+        try {
+          this.onFailure(result.error);
+        } catch {
+          // reporting a failure must not break the export callback chain
+        }
+      }
       try {
         resultCallback(result);
       } catch (err) {
