@@ -29,6 +29,7 @@ import {
 import type { OTLPMetricExporter as OTLPGrpcMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
 import type * as PrometheusModule from '@opentelemetry/exporter-prometheus';
 import type { CKConfig, MetricTemporality } from '../config/types';
+import { markOwnServer } from '../lifecycle/own-endpoints';
 import { logger, describeError } from '../logger';
 import { LoggingMetricExporter } from './logging-exporter';
 import type { IntervalSnapshot } from './path-series';
@@ -185,7 +186,7 @@ function createPrometheusReader(config: CKConfig): MetricReader {
   const port = config.metrics.prometheusPort;
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: only the configured exporter package loads
   const { PrometheusExporter } = require('@opentelemetry/exporter-prometheus') as typeof PrometheusModule;
-  return new PrometheusExporter({ host, port }, (err?: unknown) => {
+  const exporter = new PrometheusExporter({ host, port }, (err?: unknown) => {
     if (err) {
       logger.warn(
         `Prometheus endpoint could not listen on ${host}:${port} (${describeError(err)}); ` +
@@ -193,6 +194,10 @@ function createPrometheusReader(config: CKConfig): MetricReader {
       );
     }
   });
+  // Scrapes are not app traffic (src/lifecycle/own-endpoints.ts). `_server` is the exporter's
+  // http.Server (0.2xx line); test/integration/self-traffic.test.ts fails if that ever changes.
+  markOwnServer((exporter as unknown as { _server?: unknown })._server);
+  return exporter;
 }
 
 const PROMETHEUS_PACKAGE = '@opentelemetry/exporter-prometheus';

@@ -6,73 +6,11 @@
  * past shutdown_timeout_ms.
  */
 import test from 'ava';
-import { fork, type ChildProcess } from 'node:child_process';
-import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import { startPlainApp as startApp, httpGet as get, type Exit } from '../../fixtures/apps/run-app';
 import { readLogLines } from '../../fixtures/log-lines';
 import { makeTempDir } from '../../fixtures/temp-dir';
-
-const root = path.join(__dirname, '../..');
-const register = path.join(root, 'build/src/register.js');
-const app = path.join(root, 'fixtures/apps/signal-app.js');
-
-interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
-
-interface RunningApp {
-  child: ChildProcess;
-  port: number;
-  output(): { stdout: string; stderr: string };
-  exited: Promise<Exit>;
-  /** Resolves when stdout or stderr has matched `pattern`. */
-  waitFor(pattern: RegExp): Promise<void>;
-}
-
-async function startApp(options: { agent: boolean; mode?: string; env?: Record<string, string> }): Promise<RunningApp> {
-  const child = fork(app, [], {
-    execArgv: options.agent ? ['--require', register] : [],
-    env: { ...process.env, CK_SERVICE_NAME: 'signal-app', SIGNAL_APP_MODE: options.mode ?? 'none', ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-  });
-  let stdout = '';
-  let stderr = '';
-  const watchers: { pattern: RegExp; resolve: () => void }[] = [];
-  const check = (): void => {
-    for (const w of [...watchers]) {
-      if (w.pattern.test(stdout) || w.pattern.test(stderr)) {
-        watchers.splice(watchers.indexOf(w), 1);
-        w.resolve();
-      }
-    }
-  };
-  child.stdout!.on('data', (c) => ((stdout += c), check()));
-  child.stderr!.on('data', (c) => ((stderr += c), check()));
-  const exited = new Promise<Exit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  const waitFor = (pattern: RegExp): Promise<void> =>
-    new Promise<void>((resolve, reject) => {
-      watchers.push({ pattern, resolve });
-      check();
-      void exited.then(() => reject(new Error(`app exited before printing ${pattern}:\n${stdout}\n${stderr}`)));
-    });
-  await waitFor(/PORT \d+/);
-  const port = Number(/PORT (\d+)/.exec(stdout)![1]);
-  return { child, port, output: () => ({ stdout, stderr }), exited, waitFor };
-}
-
-function get(port: number, urlPath: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    http
-      .get({ host: '127.0.0.1', port, path: urlPath, agent: false }, (res) => {
-        let body = '';
-        res.on('data', (c) => (body += c));
-        res.on('end', () => resolve(body));
-      })
-      .on('error', reject);
-  });
-}
 
 /** A collector that accepts connections and never answers: an export to it hangs until its timeout. */
 async function blackHole(t: { teardown(fn: () => void): void }): Promise<string> {
