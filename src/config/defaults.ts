@@ -158,6 +158,8 @@ export function defaultConfig(): CKConfig {
     },
     instrumentations: [...INSTRUMENTATION_NAMES],
     slowSpanThresholdMs: 100,
+    shutdownTimeoutMs: 5000,
+    logStartup: true,
     logLevel: 'warn',
     strict: false,
   };

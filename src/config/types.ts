@@ -129,6 +129,10 @@ export interface CKConfig {
   /** Which CK instrumentations the zero-code start enables. */
   instrumentations: InstrumentationName[];
   slowSpanThresholdMs: number;
+  /** Longest wait for the final flush when the zero-code start handles SIGTERM/SIGINT (docs/first-run.md). */
+  shutdownTimeoutMs: number;
+  /** The one startup line on stderr (docs/first-run.md). */
+  logStartup: boolean;
   logLevel: LogLevel;
   /** Throw on bad config instead of warning and falling back. */
   strict: boolean;

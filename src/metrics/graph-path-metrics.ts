@@ -26,6 +26,7 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import type { CKConfig } from '../config/types';
 import type { GraphElement } from '../graph/types';
+import { firstExportFailureWarner, metricsDestination } from '../lifecycle/startup';
 import { logger, describeError } from '../logger';
 import type { GraphPathRecorder } from './types';
 import { EMPTY_SNAPSHOT, type IntervalSnapshot } from './path-series';
@@ -79,13 +80,15 @@ export class GraphPathMetrics implements GraphPathRecorder {
     });
     const active = config.enabled && config.telemetry.metricsEnabled;
     const serviceName = stringAttribute(resource.attributes['service.name']) ?? config.serviceName;
+    const warnFirstFailure = firstExportFailureWarner('metrics', metricsDestination(config));
     this.reader = active
       ? createConfiguredReader({
           config,
           serviceName,
           snapshotFor: (metrics) => this.snapshots.get(metrics),
-          onExportFailure: () => {
+          onExportFailure: (error) => {
             this.exportFailures++;
+            warnFirstFailure(error);
           },
         })
       : undefined;

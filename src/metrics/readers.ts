@@ -29,6 +29,7 @@ import {
 import type { OTLPMetricExporter as OTLPGrpcMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
 import type * as PrometheusModule from '@opentelemetry/exporter-prometheus';
 import type { CKConfig, MetricTemporality } from '../config/types';
+import { markOwnServer } from '../lifecycle/own-endpoints';
 import { logger, describeError } from '../logger';
 import { LoggingMetricExporter } from './logging-exporter';
 import type { IntervalSnapshot } from './path-series';
@@ -43,7 +44,8 @@ export interface ReaderContext {
   /** service.name for LOGGING rows. */
   serviceName: string;
   snapshotFor: (metrics: ResourceMetrics) => IntervalSnapshot | undefined;
-  onExportFailure: () => void;
+  /** Called once per failed or timed-out export, with the exporter's error. */
+  onExportFailure: (error?: unknown) => void;
 }
 
 /** Creates the configured reader; undefined for NONE or when it cannot be created (warned). */
@@ -197,6 +199,10 @@ function createPrometheusReader(config: CKConfig): MetricReader {
   // ours: the reader works across copies, only TypeScript's private-member check does not.
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- needed on that newest line only
   return exporter as unknown as MetricReader;
+  // Scrapes are not app traffic (src/lifecycle/own-endpoints.ts). `_server` is the exporter's
+  // http.Server (0.2xx line); test/integration/self-traffic.test.ts fails if that ever changes.
+  markOwnServer((exporter as unknown as { _server?: unknown })._server);
+  return exporter;
 }
 
 const PROMETHEUS_PACKAGE = '@opentelemetry/exporter-prometheus';
@@ -242,7 +248,7 @@ export class CountingExporter implements PushMetricExporter {
   constructor(
     readonly inner: PushMetricExporter,
     private readonly temporality: MetricTemporality,
-    private readonly onFailure: () => void
+    private readonly onFailure: (error?: unknown) => void
   ) {}
 
   export(metrics: ResourceMetrics, resultCallback: (result: ExportResult) => void): void {
@@ -250,7 +256,13 @@ export class CountingExporter implements PushMetricExporter {
     const done = (result: ExportResult): void => {
       if (called) return;
       called = true;
-      if (result.code !== ExportResultCode.SUCCESS) this.onFailure();
+      if (result.code !== ExportResultCode.SUCCESS) {
+        try {
+          this.onFailure(result.error);
+        } catch {
+          // reporting a failure must not break the export callback chain
+        }
+      }
       try {
         resultCallback(result);
       } catch (err) {

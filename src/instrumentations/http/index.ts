@@ -15,6 +15,7 @@ import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { HttpInstrumentation, type HttpInstrumentationConfig } from '@opentelemetry/instrumentation-http';
 import type { InstrumentationContext } from '../../capture/context';
 import { refineEntryFromRoute } from '../../graph';
+import { isOwnEndpointRequest } from '../../lifecycle/own-endpoints';
 import { CKInstrumentation } from '../base';
 import { chainHooks } from '../guard';
 import { extendUpstream } from '../upstream';
@@ -58,9 +59,12 @@ export class CKHttpInstrumentation extends CKInstrumentation<HttpInstrumentation
       } else if (request instanceof ClientRequest) onClientFinish(context, span, request, response as IncomingMessage);
     };
 
+    const userIgnore = userConfig.ignoreIncomingRequestHook;
     return new GatedHttpInstrumentation({
       ...userConfig,
       enabled: false,
+      // The agent's own endpoints (Prometheus scrapes) are never app traffic; then the user's rule.
+      ignoreIncomingRequestHook: (request) => isOwnEndpointRequest(request) || (userIgnore ? userIgnore(request) : false),
       requestHook: chainHooks('http requestHook', requestHook, userConfig.requestHook as HttpHook | undefined),
       responseHook: chainHooks('http responseHook', responseHook, userConfig.responseHook as HttpHook | undefined),
       applyCustomAttributesOnSpan: chainHooks(
