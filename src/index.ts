@@ -19,4 +19,6 @@ export { CKIORedisInstrumentation } from './instrumentations/ioredis';
 export { CKMongoDBInstrumentation } from './instrumentations/mongodb';
 export { CKPgInstrumentation } from './instrumentations/pg';
 export { CKMySQL2Instrumentation } from './instrumentations/mysql2';
+export { CKAmqplibInstrumentation } from './instrumentations/amqplib';
+export { CKKafkaJsInstrumentation } from './instrumentations/kafkajs';
 export { CKTracerProvider, CKSpan } from './trace';

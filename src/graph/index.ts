@@ -21,7 +21,7 @@ export {
   type PathCarrier,
 } from './path-state';
 export { CKRoutePropagator, createCompositePropagator } from './propagator';
-export { routeTemplate } from './route-template';
+export { destinationTemplate, routeTemplate } from './route-template';
 export { adoptIncomingRoute, globalPropagatorHandlesRoute, outgoingRoute } from './route-context';
 export {
   normalizeHttpMethod,
