@@ -23,4 +23,6 @@ export { CKMySQL2Instrumentation } from './instrumentations/mysql2';
 export { CKRedisInstrumentation } from './instrumentations/redis';
 export { CKKoaInstrumentation } from './instrumentations/koa';
 export { CKFastifyInstrumentation } from './instrumentations/fastify';
+export { CKAmqplibInstrumentation } from './instrumentations/amqplib';
+export { CKKafkaJsInstrumentation } from './instrumentations/kafkajs';
 export { CKTracerProvider, CKSpan } from './trace';

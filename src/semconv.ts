@@ -96,6 +96,12 @@ export const ATTR_MESSAGING_DESTINATION_NAME = 'messaging.destination.name';
 
 export const MESSAGING_SYSTEM_KEYS = [ATTR_MESSAGING_SYSTEM] as const;
 export const MESSAGING_DESTINATION_KEYS = [ATTR_MESSAGING_DESTINATION_NAME, 'messaging.destination'] as const;
+/** RabbitMQ routing key (stable, then the name upstream amqplib still sets): the destination of the default exchange. */
+export const MESSAGING_ROUTING_KEY_KEYS = ['messaging.rabbitmq.destination.routing_key', 'messaging.rabbitmq.routing_key'] as const;
+export const ATTR_MESSAGING_OPERATION_TYPE = 'messaging.operation.type';
+/** Captured message headers and payload (docs/messaging.md), Hypertrace style: the message is the request. */
+export const ATTR_MESSAGING_REQUEST_HEADER_PREFIX = 'messaging.request.header.';
+export const ATTR_MESSAGING_REQUEST_BODY = 'messaging.request.body';
 
 // ---- exceptions -------------------------------------------------------------------------------
 

@@ -25,6 +25,8 @@ export {
 export { CKRoutePropagator, createCompositePropagator } from './propagator';
 export { routeTemplate } from './route-template';
 export { adoptIncomingRoute, globalPropagatorHandlesRoute, outgoingRoute, refineEntryFromRoute } from './route-context';
+export { destinationTemplate, routeTemplate } from './route-template';
+export { adoptIncomingRoute, globalPropagatorHandlesRoute, outgoingRoute } from './route-context';
 export {
   normalizeHttpMethod,
   httpServiceElement,

@@ -20,7 +20,7 @@ export interface InstrumentationEntry {
 }
 
 /** Every instrumentation name, in the order the zero-code start enables them. */
-export const INSTRUMENTATION_NAMES = ['http', 'express', 'grpc', 'ioredis', 'mongodb', 'pg', 'mysql2', 'redis', 'koa', 'fastify', 'undici'] as const;
+export const INSTRUMENTATION_NAMES = ['http', 'express', 'grpc', 'ioredis', 'mongodb', 'pg', 'mysql2', 'redis', 'koa', 'fastify', 'undici', 'amqplib', 'kafkajs'] as const;
 
 export type InstrumentationName = (typeof INSTRUMENTATION_NAMES)[number];
 
@@ -80,6 +80,16 @@ export const INSTRUMENTATIONS: Readonly<Record<InstrumentationName, Instrumentat
     className: 'CKFastifyInstrumentation',
     modules: ['fastify'],
     load: () => (require('./fastify') as typeof import('./fastify')).CKFastifyInstrumentation,
+  },
+  amqplib: {
+    className: 'CKAmqplibInstrumentation',
+    modules: ['amqplib'],
+    load: () => (require('./amqplib') as typeof import('./amqplib')).CKAmqplibInstrumentation,
+  },
+  kafkajs: {
+    className: 'CKKafkaJsInstrumentation',
+    modules: ['kafkajs'],
+    load: () => (require('./kafkajs') as typeof import('./kafkajs')).CKKafkaJsInstrumentation,
   },
 };
 /* eslint-enable @typescript-eslint/no-require-imports */

@@ -14,6 +14,7 @@ import {
   httpClientElement,
   httpServiceElement,
   messagingElement,
+  destinationTemplate,
   routeTemplate,
   UNMATCHED_ROUTE,
 } from '../graph';
@@ -31,6 +32,7 @@ import {
   HTTP_ROUTE_KEYS,
   HTTP_STATUS_KEYS,
   MESSAGING_DESTINATION_KEYS,
+  MESSAGING_ROUTING_KEY_KEYS,
   MESSAGING_SYSTEM_KEYS,
   MONGO_COMMAND_COLLECTION,
   RPC_GRPC_STATUS_KEYS,
@@ -164,6 +166,10 @@ export const databaseMapper: SpanMapper = {
   isError: hasErrorStatus,
 };
 
+/**
+ * `<system> <destination>` (docs/messaging.md): the destination name, else (RabbitMQ's default
+ * exchange, whose name is empty) the routing key, i.e. the queue; ids collapsed to `{id}`.
+ */
 function messagingMapper(kind: 'consumer' | 'producer'): SpanMapper {
   return {
     name: `messaging-${kind}`,
@@ -171,8 +177,9 @@ function messagingMapper(kind: 'consumer' | 'producer'): SpanMapper {
     markers: MESSAGING_SYSTEM_KEYS,
     map(span) {
       const system = firstString(span.attributes, MESSAGING_SYSTEM_KEYS) ?? 'unknown';
-      const destination = firstString(span.attributes, MESSAGING_DESTINATION_KEYS) ?? 'unknown';
-      return messagingElement(kind, system, destination);
+      const destination =
+        firstString(span.attributes, MESSAGING_DESTINATION_KEYS) ?? firstString(span.attributes, MESSAGING_ROUTING_KEY_KEYS) ?? 'unknown';
+      return messagingElement(kind, system, destinationTemplate(destination));
     },
     isError: hasErrorStatus,
   };
