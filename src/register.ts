@@ -7,11 +7,6 @@
  * the app. See docs/first-run.md.
  */
 import { zeroCodeStartAllowed } from './lifecycle/process-guard';
-import { init } from './agent';
-import { ConfigError } from './config/issues';
-import { appCanLoad, appDirectories } from './instrumentations/app-modules';
-import { INSTRUMENTATIONS } from './instrumentations/registry';
-import { installSignalFlush } from './lifecycle/signals';
 import { describeError, logger } from './logger';
 
 export function registerAll(): string[] {
@@ -21,6 +16,8 @@ export function registerAll(): string[] {
     /* eslint-disable @typescript-eslint/no-require-imports */
     const { init } = require('./agent') as typeof import('./agent');
     const { INSTRUMENTATIONS } = require('./instrumentations/registry') as typeof import('./instrumentations/registry');
+    const { appCanLoad, appDirectories } = require('./instrumentations/app-modules') as typeof import('./instrumentations/app-modules');
+    const { installSignalFlush } = require('./lifecycle/signals') as typeof import('./lifecycle/signals');
     /* eslint-enable @typescript-eslint/no-require-imports */
     const agent = init();
     if (!agent.config.enabled) return enabled;
@@ -42,6 +39,8 @@ export function registerAll(): string[] {
     // SIGTERM/SIGINT: flush, then end as without the agent, unless the app handles them itself.
     installSignalFlush(() => agent.shutdown(), agent.config.shutdownTimeoutMs);
   } catch (err) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only on this failure path
+    const { ConfigError } = require('./config/issues') as typeof import('./config/issues');
     if (err instanceof ConfigError) {
       const problems = err.issues.map((issue) => `\n  - ${issue.problem ?? issue.message}`).join('');
       logger.error(

@@ -23,10 +23,8 @@ export {
   type PathCarrier,
 } from './path-state';
 export { CKRoutePropagator, createCompositePropagator } from './propagator';
-export { routeTemplate } from './route-template';
-export { adoptIncomingRoute, globalPropagatorHandlesRoute, outgoingRoute, refineEntryFromRoute } from './route-context';
 export { destinationTemplate, routeTemplate } from './route-template';
-export { adoptIncomingRoute, globalPropagatorHandlesRoute, outgoingRoute } from './route-context';
+export { adoptIncomingRoute, globalPropagatorHandlesRoute, outgoingRoute, refineEntryFromRoute } from './route-context';
 export {
   normalizeHttpMethod,
   httpServiceElement,

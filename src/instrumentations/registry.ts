@@ -20,7 +20,21 @@ export interface InstrumentationEntry {
 }
 
 /** Every instrumentation name, in the order the zero-code start enables them. */
-export const INSTRUMENTATION_NAMES = ['http', 'express', 'grpc', 'ioredis', 'mongodb', 'pg', 'mysql2', 'redis', 'koa', 'fastify', 'undici', 'amqplib', 'kafkajs'] as const;
+export const INSTRUMENTATION_NAMES = [
+  'http',
+  'undici',
+  'express',
+  'koa',
+  'fastify',
+  'grpc',
+  'ioredis',
+  'redis',
+  'mongodb',
+  'pg',
+  'mysql2',
+  'amqplib',
+  'kafkajs',
+] as const;
 
 export type InstrumentationName = (typeof INSTRUMENTATION_NAMES)[number];
 

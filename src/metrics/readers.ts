@@ -195,14 +195,13 @@ function createPrometheusReader(config: CKConfig): MetricReader {
       );
     }
   });
+  // Scrapes are not app traffic (src/lifecycle/own-endpoints.ts). `_server` is the exporter's
+  // http.Server (0.2xx line); test/integration/self-traffic.test.ts fails if that ever changes.
+  markOwnServer((exporter as unknown as { _server?: unknown })._server);
   // Releases of exporter-prometheus pin an exact sdk-metrics, which may be a nested copy beside
   // ours: the reader works across copies, only TypeScript's private-member check does not.
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- needed on that newest line only
   return exporter as unknown as MetricReader;
-  // Scrapes are not app traffic (src/lifecycle/own-endpoints.ts). `_server` is the exporter's
-  // http.Server (0.2xx line); test/integration/self-traffic.test.ts fails if that ever changes.
-  markOwnServer((exporter as unknown as { _server?: unknown })._server);
-  return exporter;
 }
 
 const PROMETHEUS_PACKAGE = '@opentelemetry/exporter-prometheus';
