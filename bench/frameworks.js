@@ -129,7 +129,9 @@ async function main() {
   const servers = [];
   for (const framework of FRAMEWORKS) {
     for (const mode of MODES) {
-      const proc = fork(__filename, ['--child'], { env: { ...process.env, BENCH_FW: framework, BENCH_FW_MODE: mode, CK_LOG_LEVEL: 'warn' } });
+      const proc = fork(__filename, ['--child'], {
+        env: { ...process.env, BENCH_FW: framework, BENCH_FW_MODE: mode, CK_LOG_LEVEL: 'warn' },
+      });
       const { port } = await new Promise((resolve, reject) => {
         proc.once('message', resolve);
         proc.once('exit', (code) => reject(new Error(`${framework} ${mode} exited with ${code}`)));
@@ -145,7 +147,9 @@ async function main() {
         await load(s.port, PLAN.requests);
         const { cpuUs } = await ask(s.proc, 'cpu');
         s.rounds.push(cpuUs / PLAN.requests);
-        process.stderr.write(`round ${r + 1}/${PLAN.rounds} ${s.framework} ${s.mode}: ${(cpuUs / PLAN.requests).toFixed(1)} µs CPU/request\n`);
+        process.stderr.write(
+          `round ${r + 1}/${PLAN.rounds} ${s.framework} ${s.mode}: ${(cpuUs / PLAN.requests).toFixed(1)} µs CPU/request\n`
+        );
       }
     }
   } finally {
@@ -154,7 +158,8 @@ async function main() {
   const result = { node: process.version, plan: { ...PLAN, inFlight: IN_FLIGHT }, frameworks: {} };
   for (const framework of FRAMEWORKS) {
     const modes = {};
-    for (const s of servers.filter((x) => x.framework === framework)) modes[s.mode] = { cpuUsPerRequest: median(s.rounds), rounds: s.rounds.map((x) => Math.round(x * 10) / 10) };
+    for (const s of servers.filter((x) => x.framework === framework))
+      modes[s.mode] = { cpuUsPerRequest: median(s.rounds), rounds: s.rounds.map((x) => Math.round(x * 10) / 10) };
     const bare = modes.bare.cpuUsPerRequest;
     const floor = modes['upstream-only'].cpuUsPerRequest;
     for (const m of Object.values(modes)) {
