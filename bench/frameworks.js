@@ -21,6 +21,7 @@
  */
 const { fork } = require('node:child_process');
 const http = require('node:http');
+const os = require('node:os');
 const { tryRequire } = require('./lib/ck-build');
 
 const QUICK = process.argv.includes('--quick');
@@ -126,6 +127,7 @@ async function load(port, count) {
 }
 
 async function main() {
+  const loadAtStart = os.loadavg().map((x) => Math.round(x * 100) / 100);
   const servers = [];
   for (const framework of FRAMEWORKS) {
     for (const mode of MODES) {
@@ -155,7 +157,13 @@ async function main() {
   } finally {
     for (const s of servers) s.proc.kill();
   }
-  const result = { node: process.version, plan: { ...PLAN, inFlight: IN_FLIGHT }, frameworks: {} };
+  const result = {
+    node: process.version,
+    cores: os.cpus().length,
+    loadAverage: { start: loadAtStart, end: os.loadavg().map((x) => Math.round(x * 100) / 100) },
+    plan: { ...PLAN, inFlight: IN_FLIGHT },
+    frameworks: {},
+  };
   for (const framework of FRAMEWORKS) {
     const modes = {};
     for (const s of servers.filter((x) => x.framework === framework))
