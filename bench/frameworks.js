@@ -170,6 +170,12 @@ async function main() {
       modes[s.mode] = { cpuUsPerRequest: median(s.rounds), rounds: s.rounds.map((x) => Math.round(x * 10) / 10) };
     const bare = modes.bare.cpuUsPerRequest;
     const floor = modes['upstream-only'].cpuUsPerRequest;
+    // Paired: the median of per-round differences (each round's modes ran back to back).
+    const paired = (m, base) => Math.round(median(m.rounds.map((x, i) => x - base.rounds[i])) * 10) / 10;
+    for (const m of Object.values(modes)) {
+      m.pairedUsOverBare = paired(m, modes.bare);
+      m.pairedUsOverUpstream = paired(m, modes['upstream-only']);
+    }
     for (const m of Object.values(modes)) {
       m.ratioToBare = Math.round((m.cpuUsPerRequest / bare) * 100) / 100;
       m.usOverBare = Math.round((m.cpuUsPerRequest - bare) * 10) / 10;
