@@ -55,6 +55,16 @@ export const INSTRUMENTATIONS: Readonly<Record<InstrumentationName, Instrumentat
     modules: ['express'],
     load: () => (require('./express') as typeof import('./express')).CKExpressInstrumentation,
   },
+  koa: {
+    className: 'CKKoaInstrumentation',
+    modules: ['koa'],
+    load: () => (require('./koa') as typeof import('./koa')).CKKoaInstrumentation,
+  },
+  fastify: {
+    className: 'CKFastifyInstrumentation',
+    modules: ['fastify'],
+    load: () => (require('./fastify') as typeof import('./fastify')).CKFastifyInstrumentation,
+  },
   grpc: {
     className: 'CKGrpcInstrumentation',
     modules: ['@grpc/grpc-js'],
@@ -64,6 +74,11 @@ export const INSTRUMENTATIONS: Readonly<Record<InstrumentationName, Instrumentat
     className: 'CKIORedisInstrumentation',
     modules: ['ioredis'],
     load: () => (require('./ioredis') as typeof import('./ioredis')).CKIORedisInstrumentation,
+  },
+  redis: {
+    className: 'CKRedisInstrumentation',
+    modules: ['redis', '@redis/client'],
+    load: () => (require('./redis') as typeof import('./redis')).CKRedisInstrumentation,
   },
   mongodb: {
     className: 'CKMongoDBInstrumentation',
@@ -79,21 +94,6 @@ export const INSTRUMENTATIONS: Readonly<Record<InstrumentationName, Instrumentat
     className: 'CKMySQL2Instrumentation',
     modules: ['mysql2'],
     load: () => (require('./mysql2') as typeof import('./mysql2')).CKMySQL2Instrumentation,
-  },
-  redis: {
-    className: 'CKRedisInstrumentation',
-    modules: ['redis', '@redis/client'],
-    load: () => (require('./redis') as typeof import('./redis')).CKRedisInstrumentation,
-  },
-  koa: {
-    className: 'CKKoaInstrumentation',
-    modules: ['koa'],
-    load: () => (require('./koa') as typeof import('./koa')).CKKoaInstrumentation,
-  },
-  fastify: {
-    className: 'CKFastifyInstrumentation',
-    modules: ['fastify'],
-    load: () => (require('./fastify') as typeof import('./fastify')).CKFastifyInstrumentation,
   },
   amqplib: {
     className: 'CKAmqplibInstrumentation',

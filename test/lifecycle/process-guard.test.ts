@@ -2,7 +2,7 @@
  * One agent per process (docs/lifecycle.md): the zero-code start never runs in Node's
  * module-loader hooks thread (NODE_OPTIONS preloads run there too once a loader is registered
  * with module.register), and runs in the app's own worker_threads only with
- * `worker_threads_enabled`. Counted by the zero-code startup line each agent logs.
+ * `worker_threads_enabled`. Counted by the startup line each agent prints (src/lifecycle/startup.ts).
  */
 import test from 'ava';
 import { execFile } from 'node:child_process';
@@ -29,7 +29,7 @@ function run(args: string[], env: Record<string, string>): Promise<{ stdout: str
   });
 }
 
-const startLines = (stderr: string) => stderr.split('\n').filter((l) => l.includes('zero-code start: enabled'));
+const startLines = (stderr: string) => stderr.split('\n').filter((l) => /ck-agent \S+ started: service/.test(l));
 
 test('NODE_OPTIONS=--require register with a module.register loader starts one agent, in the main thread', async (t) => {
   const { stdout, stderr } = await run(['--import', './loader.mjs', 'worker-app.js'], { NODE_OPTIONS: `--require ${REGISTER}` });
