@@ -12,6 +12,7 @@ import type { InstrumentationContext } from '../capture/context';
 import { describeError, logger } from '../logger';
 import { ModuleCopies, patchLoadedModules } from './loaded-modules';
 import { INSTRUMENTATIONS, type InstrumentationName } from './registry';
+import { installWrapperSafetyNet } from './safe-wrap';
 
 /** Every enabled CK instrumentation of the process. */
 const enabledInstrumentations = new Set<CKInstrumentation>();
@@ -65,6 +66,8 @@ export abstract class CKInstrumentation<TConfig extends InstrumentationConfig = 
       if (!this.upstream) {
         const context = agent.instrumentationContext;
         this.upstream = this.createUpstream(context, this.userConfig);
+        // Every upstream wrapper runs inside the safety net: upstream code that throws never fails the app's call (safe-wrap.ts).
+        installWrapperSafetyNet(this.upstream, this.upstream.instrumentationName);
         this.upstream.setTracerProvider(agent.tracerProvider);
         this.gapPatches = this.createGapPatches(context);
         this.moduleCopies = [this.upstream, ...this.gapPatches].map((instrumentation) => new ModuleCopies(instrumentation));
