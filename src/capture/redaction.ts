@@ -19,8 +19,10 @@
  */
 import type { RedactionConfig } from '../config/types';
 import { logger } from '../logger';
+import { SCAN_UNDECIDED, scanRedactJson } from './json-redact';
 
 export const REDACTED = '[REDACTED]';
+const REDACTED_JSON = JSON.stringify(REDACTED);
 
 const MAX_JSON_NODES = 100_000;
 const MAX_KEY_LENGTH = 256;
@@ -102,6 +104,8 @@ export class Redactor {
     return this.bodyKey !== undefined && key.length <= MAX_KEY_LENGTH && this.bodyKey.test(key);
   }
 
+  private readonly isKey = (key: string): boolean => this.isRedactedKey(key);
+
   /** `text` with values of matching keys redacted, chosen by content type (see file comment). */
   body(text: string, contentType?: string): string {
     if (!this.bodyKey || typeof text !== 'string' || text.length === 0) return text;
@@ -121,8 +125,14 @@ export class Redactor {
     }
   }
 
-  /** JSON redaction; undefined when `text` is not JSON or is too large to walk. */
+  /**
+   * JSON redaction; undefined when `text` is not JSON or is too large to walk. A one-pass scan of
+   * the text answers most bodies (src/capture/json-redact.ts, same result); parse + walk +
+   * stringify decides the rest.
+   */
   json(text: string): string | undefined {
+    const scanned = scanRedactJson(text, this.isKey, REDACTED_JSON, MAX_JSON_NODES);
+    if (scanned !== SCAN_UNDECIDED) return scanned;
     let root: unknown;
     try {
       root = JSON.parse(text);

@@ -105,6 +105,7 @@ export function defaultConfig(): CKConfig {
   return {
     serviceName: defaultServiceName(),
     enabled: true,
+    workerThreadsEnabled: false,
     propagationFormats: ['TRACECONTEXT', 'BAGGAGE'],
     resourceAttributes: {},
     resourceDetectors: [...RESOURCE_DETECTOR_NAMES],

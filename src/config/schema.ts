@@ -101,6 +101,9 @@ const DECLARATIONS: Record<string, FieldDecl> = {
   enabled: bool(
     '`false` makes every instrumentation a no-op: nothing is patched (also `OTEL_SDK_DISABLED=true`). An unrecognised value disables the agent (with a warning).'
   ),
+  worker_threads_enabled: bool(
+    "Zero-code start also in the app's own worker_threads (each worker then runs its own agent). Never in Node's module-loader hooks thread. See docs/lifecycle.md."
+  ),
   propagation_formats: {
     type: { kind: 'enumList', values: ['TRACECONTEXT', 'B3', 'B3MULTI', 'BAGGAGE'], aliases: { B3_MULTI: 'B3MULTI' }, dropInvalid: true },
     description: 'Context propagation formats; `ck-route` is always added.',

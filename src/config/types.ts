@@ -112,6 +112,8 @@ export interface RedactionConfig {
 export interface CKConfig {
   serviceName: string;
   enabled: boolean;
+  /** Zero-code start also in the app's own worker_threads (docs/lifecycle.md). */
+  workerThreadsEnabled: boolean;
   propagationFormats: PropagationFormat[];
   resourceAttributes: Record<string, string>;
   /** Which resource detectors run (OTEL_EXPERIMENTAL_RESOURCE_DETECTORS); empty = none. */

@@ -138,7 +138,8 @@ interface GrpcHelpers {
 }
 
 function grpcHelpers(): GrpcHelpers {
-  const exporterDir = path.dirname(require.resolve('@opentelemetry/exporter-metrics-otlp-grpc/package.json'));
+  // The package's entry, not its package.json: the newest line's exports map no longer lists it.
+  const exporterDir = path.dirname(require.resolve('@opentelemetry/exporter-metrics-otlp-grpc'));
   const base = require.resolve('@opentelemetry/otlp-grpc-exporter-base', { paths: [exporterDir] });
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: only for the OTLP/gRPC exporter
   return require(base) as GrpcHelpers;
@@ -197,7 +198,10 @@ function createPrometheusReader(config: CKConfig): MetricReader {
   // Scrapes are not app traffic (src/lifecycle/own-endpoints.ts). `_server` is the exporter's
   // http.Server (0.2xx line); test/integration/self-traffic.test.ts fails if that ever changes.
   markOwnServer((exporter as unknown as { _server?: unknown })._server);
-  return exporter;
+  // Releases of exporter-prometheus pin an exact sdk-metrics, which may be a nested copy beside
+  // ours: the reader works across copies, only TypeScript's private-member check does not.
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- needed on that newest line only
+  return exporter as unknown as MetricReader;
 }
 
 const PROMETHEUS_PACKAGE = '@opentelemetry/exporter-prometheus';

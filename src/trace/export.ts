@@ -67,6 +67,16 @@ export function dropCountingMeterProvider(onDropped: (count: number) => void): M
 }
 
 /** Forwards export-sampled spans to a BatchSpanProcessor; never throws, never rejects. */
+/**
+ * SDK 2.x: `new BatchSpanProcessor(exporter, config)`; the 3.x line (`@opentelemetry/sdk-trace`)
+ * takes one options object holding the exporter. The 2.x constructor declares both parameters
+ * (length 2); 3.x's one options parameter (README "Upstream compatibility").
+ */
+function newBatchSpanProcessor(exporter: SpanExporter, config: Record<string, unknown>): BatchSpanProcessor {
+  const Processor = BatchSpanProcessor as unknown as new (...args: unknown[]) => BatchSpanProcessor;
+  return Processor.length >= 2 ? new Processor(exporter, config) : new Processor({ exporter, ...config });
+}
+
 export class ExportSpanProcessor implements SpanProcessor {
   private readonly batch: BatchSpanProcessor;
 
@@ -75,7 +85,7 @@ export class ExportSpanProcessor implements SpanProcessor {
     batch: CKConfig['tracing']['batch'],
     onDropped?: (count: number) => void
   ) {
-    this.batch = new BatchSpanProcessor(exporter, {
+    this.batch = newBatchSpanProcessor(exporter, {
       scheduledDelayMillis: batch.scheduleDelayMillis,
       maxQueueSize: batch.maxQueueSize,
       maxExportBatchSize: batch.maxExportBatchSize,

@@ -10,10 +10,11 @@
  * - Patch: the request gate (gate.ts), chained inside upstream's patch of `http` / `https`.
  */
 import { ClientRequest, IncomingMessage, ServerResponse } from 'http';
-import type { Span } from '@opentelemetry/api';
+import { context as apiContext, type Span } from '@opentelemetry/api';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { HttpInstrumentation, type HttpInstrumentationConfig } from '@opentelemetry/instrumentation-http';
 import type { InstrumentationContext } from '../../capture/context';
+import { refineEntryFromRoute } from '../../graph';
 import { isOwnEndpointRequest } from '../../lifecycle/own-endpoints';
 import { CKInstrumentation } from '../base';
 import { chainHooks } from '../guard';
@@ -51,8 +52,11 @@ export class CKHttpInstrumentation extends CKInstrumentation<HttpInstrumentation
       }
     };
     const finishHook: FinishHook = (span, request, response) => {
-      if (request instanceof IncomingMessage) onServerFinish(context, span, request, response as ServerResponse);
-      else if (request instanceof ClientRequest) onClientFinish(context, span, request, response as IncomingMessage);
+      if (request instanceof IncomingMessage) {
+        // A route a vanilla framework instrumentation matched (docs/coexistence.md).
+        refineEntryFromRoute(apiContext.active());
+        onServerFinish(context, span, request, response as ServerResponse);
+      } else if (request instanceof ClientRequest) onClientFinish(context, span, request, response as IncomingMessage);
     };
 
     const userIgnore = userConfig.ignoreIncomingRequestHook;
