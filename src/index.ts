@@ -20,4 +20,6 @@ export { CKMongoDBInstrumentation } from './instrumentations/mongodb';
 export { CKPgInstrumentation } from './instrumentations/pg';
 export { CKMySQL2Instrumentation } from './instrumentations/mysql2';
 export { CKRedisInstrumentation } from './instrumentations/redis';
+export { CKPinoInstrumentation } from './instrumentations/pino';
+export { CKWinstonInstrumentation } from './instrumentations/winston';
 export { CKTracerProvider, CKSpan } from './trace';

@@ -20,7 +20,7 @@ export interface InstrumentationEntry {
 }
 
 /** Every instrumentation name, in the order the zero-code start enables them. */
-export const INSTRUMENTATION_NAMES = ['http', 'express', 'grpc', 'ioredis', 'mongodb', 'pg', 'mysql2', 'redis'] as const;
+export const INSTRUMENTATION_NAMES = ['http', 'express', 'grpc', 'ioredis', 'mongodb', 'pg', 'mysql2', 'redis', 'pino', 'winston'] as const;
 
 export type InstrumentationName = (typeof INSTRUMENTATION_NAMES)[number];
 
@@ -65,6 +65,16 @@ export const INSTRUMENTATIONS: Readonly<Record<InstrumentationName, Instrumentat
     className: 'CKRedisInstrumentation',
     modules: ['redis', '@redis/client'],
     load: () => (require('./redis') as typeof import('./redis')).CKRedisInstrumentation,
+  },
+  pino: {
+    className: 'CKPinoInstrumentation',
+    modules: ['pino'],
+    load: () => (require('./pino') as typeof import('./pino')).CKPinoInstrumentation,
+  },
+  winston: {
+    className: 'CKWinstonInstrumentation',
+    modules: ['winston'],
+    load: () => (require('./winston') as typeof import('./winston')).CKWinstonInstrumentation,
   },
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
