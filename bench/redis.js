@@ -36,11 +36,12 @@ async function child(mode) {
   if (mode !== 'bare') {
     const { loadAgent } = require('./lib/ck-build');
     const ck = loadAgent();
+    const logFile = path.join(require('node:os').tmpdir(), `ck-bench-redis-${process.pid}.log`);
     const agent = ck.init({
       serviceName: `bench-redis-${mode}`,
       logLevel: 'error',
       // LOGGING to a temp file: a reader exists, so every command records its CACHE series.
-      reporting: { metricReporterType: 'LOGGING', logFile: path.join(require('node:os').tmpdir(), `ck-bench-redis-${process.pid}.log`) },
+      reporting: { metricReporterType: 'LOGGING', logFile },
       metrics: { exportIntervalMs: 10000 },
     });
     if (mode === 'upstream-only') {
@@ -57,7 +58,7 @@ async function child(mode) {
       .startSpan('GET /bench', { kind: api.SpanKind.SERVER, attributes: { 'http.request.method': 'GET', 'http.route': '/bench' } });
     const ctx = api.trace.setSpan(api.context.active(), span);
     inParent = (fn) => api.context.with(ctx, fn);
-    shutdown = () => agent.shutdown();
+    shutdown = () => agent.shutdown().finally(() => require('node:fs').rmSync(logFile, { force: true }));
   }
   const clients = {
     5: require('redis').createClient({ url }),
