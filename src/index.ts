@@ -25,4 +25,6 @@ export { CKKoaInstrumentation } from './instrumentations/koa';
 export { CKFastifyInstrumentation } from './instrumentations/fastify';
 export { CKAmqplibInstrumentation } from './instrumentations/amqplib';
 export { CKKafkaJsInstrumentation } from './instrumentations/kafkajs';
+export { CKPinoInstrumentation } from './instrumentations/pino';
+export { CKWinstonInstrumentation } from './instrumentations/winston';
 export { CKTracerProvider, CKSpan } from './trace';

@@ -107,3 +107,8 @@ export const ATTR_MESSAGING_REQUEST_BODY = 'messaging.request.body';
 
 export const ATTR_EXCEPTION_TYPE = 'exception.type';
 export const ATTR_EXCEPTION_MESSAGE = 'exception.message';
+
+// ---- log correlation (docs/logs.md) -----------------------------------------------------------
+
+/** The graph path key on log records (beside upstream's trace_id / span_id / trace_flags). */
+export const LOG_PATH_KEY = 'ck.path_key';

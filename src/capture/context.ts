@@ -44,6 +44,8 @@ export class InstrumentationContext {
   readonly allowedContentTypes: readonly string[];
   /** Bound for captured statements (`db.query.text`): the attribute length limit, capped. */
   readonly statementMaxLength: number;
+  /** `logs.correlation_enabled`: log instrumentations inject trace ids and the path key. */
+  readonly logCorrelation: boolean;
 
   constructor(
     config: CKConfig,
@@ -62,6 +64,7 @@ export class InstrumentationContext {
     this.bodyLimits = Object.freeze({ maxBytes: dc.bodyMaxSizeBytes, maxProcessingBytes: dc.bodyMaxProcessingSizeBytes });
     this.allowedContentTypes = dc.allowedContentTypes;
     this.statementMaxLength = statementMaxLength(config.tracing.attributeValueLengthLimit);
+    this.logCorrelation = config.logs.correlationEnabled;
     Object.freeze(this);
   }
 

@@ -144,6 +144,7 @@ export function defaultConfig(): CKConfig {
       temporality: 'CUMULATIVE',
       runtimeEnabled: false,
     },
+    logs: { correlationEnabled: true },
     tracing: {
       sampler: 'parentbased_always_on',
       samplerArg: undefined,

@@ -186,6 +186,9 @@ const DECLARATIONS: Record<string, FieldDecl> = {
   'metrics.runtime_enabled': bool(
     'Node.js runtime metrics (event-loop delay, heap, GC, CPU, memory) on the CK meter provider; needs a metric reporter. See docs/runtime-metrics.md.'
   ),
+  'logs.correlation_enabled': bool(
+    'pino/winston records written inside a request get `trace_id`, `span_id`, `trace_flags` and `ck.path_key` (CKPinoInstrumentation, CKWinstonInstrumentation). See docs/logs.md.'
+  ),
   'metrics.temporality': {
     type: { kind: 'enum', values: ['CUMULATIVE', 'DELTA', 'LOWMEMORY'] },
     description: 'Metric temporality preference.',

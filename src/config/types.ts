@@ -124,6 +124,8 @@ export interface CKConfig {
   dataCapture: DataCaptureConfig;
   telemetry: TelemetryConfig;
   metrics: MetricsConfig;
+  /** Log correlation (pino/winston records get trace_id, span_id, trace_flags, ck.path_key; docs/logs.md). */
+  logs: { correlationEnabled: boolean };
   tracing: TracingConfig;
   redaction: RedactionConfig;
   /** Which CK instrumentations the zero-code start enables. */

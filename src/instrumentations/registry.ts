@@ -34,6 +34,8 @@ export const INSTRUMENTATION_NAMES = [
   'mysql2',
   'amqplib',
   'kafkajs',
+  'pino',
+  'winston',
 ] as const;
 
 export type InstrumentationName = (typeof INSTRUMENTATION_NAMES)[number];
@@ -104,6 +106,16 @@ export const INSTRUMENTATIONS: Readonly<Record<InstrumentationName, Instrumentat
     className: 'CKKafkaJsInstrumentation',
     modules: ['kafkajs'],
     load: () => (require('./kafkajs') as typeof import('./kafkajs')).CKKafkaJsInstrumentation,
+  },
+  pino: {
+    className: 'CKPinoInstrumentation',
+    modules: ['pino'],
+    load: () => (require('./pino') as typeof import('./pino')).CKPinoInstrumentation,
+  },
+  winston: {
+    className: 'CKWinstonInstrumentation',
+    modules: ['winston'],
+    load: () => (require('./winston') as typeof import('./winston')).CKWinstonInstrumentation,
   },
 };
 /* eslint-enable @typescript-eslint/no-require-imports */

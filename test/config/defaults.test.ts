@@ -89,6 +89,8 @@ test('defaultConfig follows the config.md tables', (t) => {
     'mysql2',
     'amqplib',
     'kafkajs',
+    'pino',
+    'winston',
   ]);
   t.is(c.slowSpanThresholdMs, 100);
   t.is(c.logLevel, 'warn');
