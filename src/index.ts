@@ -20,4 +20,5 @@ export { CKIORedisInstrumentation } from './instrumentations/ioredis';
 export { CKMongoDBInstrumentation } from './instrumentations/mongodb';
 export { CKPgInstrumentation } from './instrumentations/pg';
 export { CKMySQL2Instrumentation } from './instrumentations/mysql2';
+export { CKRedisInstrumentation } from './instrumentations/redis';
 export { CKTracerProvider, CKSpan } from './trace';

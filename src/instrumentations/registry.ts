@@ -20,7 +20,7 @@ export interface InstrumentationEntry {
 }
 
 /** Every instrumentation name, in the order the zero-code start enables them. */
-export const INSTRUMENTATION_NAMES = ['http', 'undici', 'express', 'grpc', 'ioredis', 'mongodb', 'pg', 'mysql2'] as const;
+export const INSTRUMENTATION_NAMES = ['http', 'undici', 'express', 'grpc', 'ioredis', 'mongodb', 'pg', 'mysql2', 'redis'] as const;
 
 export type InstrumentationName = (typeof INSTRUMENTATION_NAMES)[number];
 
@@ -65,6 +65,11 @@ export const INSTRUMENTATIONS: Readonly<Record<InstrumentationName, Instrumentat
     className: 'CKMySQL2Instrumentation',
     modules: ['mysql2'],
     load: () => (require('./mysql2') as typeof import('./mysql2')).CKMySQL2Instrumentation,
+  },
+  redis: {
+    className: 'CKRedisInstrumentation',
+    modules: ['redis', '@redis/client'],
+    load: () => (require('./redis') as typeof import('./redis')).CKRedisInstrumentation,
   },
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
