@@ -97,90 +97,95 @@ async function stop(service: Service): Promise<void> {
 const pgRedisTest = serviceTest('PostgreSQL', PG_URL, 5432);
 
 for (const vanilla of ['none', 'sdk-first', 'ck-first'] as const) {
-  pgRedisTest(`four services${vanilla === 'none' ? '' : `, vanilla auto-instrumentations ${vanilla}`}: one connected chain`, async (t) => {
-    const dir = makeTempDir('ck-four-');
-    const services: Service[] = [];
-    try {
-      let next = '';
-      for (const role of ROLES) {
-        const service = await start(role, next, vanilla, dir);
-        services.push(service);
-        next = `http://127.0.0.1:${service.port}`;
-      }
-      t.log(services.map((s) => `${s.role}: ${s.framework}`).join(', '));
-      const gateway = services[3];
-      for (let i = 1; i <= REQUESTS; i++) {
-        const res = await send(gateway.port, { path: `/checkout/${i}` });
-        t.is(res.status, 200, res.body.toString());
-        t.deepEqual(JSON.parse(res.body.toString()), { cached: '1', id: i, price: { price: 42 } });
-      }
-      for (const s of services) await send(s.port, { method: 'POST', path: '/__flush' });
+  pgRedisTest.serial(
+    `four services${vanilla === 'none' ? '' : `, vanilla auto-instrumentations ${vanilla}`}: one connected chain`,
+    async (t) => {
+      // Four processes (twelve with sdk-node) on a shared 2-core machine: generous, never timed.
+      t.timeout(480_000);
+      const dir = makeTempDir('ck-four-');
+      const services: Service[] = [];
+      try {
+        let next = '';
+        for (const role of ROLES) {
+          const service = await start(role, next, vanilla, dir);
+          services.push(service);
+          next = `http://127.0.0.1:${service.port}`;
+        }
+        t.log(services.map((s) => `${s.role}: ${s.framework}`).join(', '));
+        const gateway = services[3];
+        for (let i = 1; i <= REQUESTS; i++) {
+          const res = await send(gateway.port, { path: `/checkout/${i}` });
+          t.is(res.status, 200, res.body.toString());
+          t.deepEqual(JSON.parse(res.body.toString()), { cached: '1', id: i, price: { price: 42 } });
+        }
+        for (const s of services) await send(s.port, { method: 'POST', path: '/__flush' });
 
-      const rowsOf = (role: Role): PathLine[] => readLogLines(services.find((s) => s.role === role)!.logFile).paths;
-      const all = ROLES.flatMap((role) => rowsOf(role));
-      const entryOf = (role: Role, name: string): PathLine => {
-        const entries = rowsOf(role).filter((r) => r.element.type === 'HTTP_SERVICE');
-        t.deepEqual(
-          entries.map((r) => [r.element.name, r.calls]),
-          [[name, REQUESTS]],
-          `${role}: one entry element, named from the route`
+        const rowsOf = (role: Role): PathLine[] => readLogLines(services.find((s) => s.role === role)!.logFile).paths;
+        const all = ROLES.flatMap((role) => rowsOf(role));
+        const entryOf = (role: Role, name: string): PathLine => {
+          const entries = rowsOf(role).filter((r) => r.element.type === 'HTTP_SERVICE');
+          t.deepEqual(
+            entries.map((r) => [r.element.name, r.calls]),
+            [[name, REQUESTS]],
+            `${role}: one entry element, named from the route`
+          );
+          return entries[0];
+        };
+        const gatewayEntry = entryOf('gateway', 'GET /checkout/:id');
+        const ordersEntry = entryOf('orders', 'GET /orders/:id');
+        const inventoryEntry = entryOf('inventory', 'GET /inventory/:id');
+        const pricingEntry = entryOf('pricing', 'GET /prices/:id');
+        t.is(gatewayEntry.parentKey, ROOT_KEY);
+        t.is(ordersEntry.parentKey, gatewayEntry.pathKey, 'orders continues the gateway path (fetch)');
+        t.is(inventoryEntry.parentKey, ordersEntry.pathKey, 'inventory continues the orders path (undici.request)');
+        t.is(pricingEntry.parentKey, inventoryEntry.pathKey, 'pricing continues the inventory path (http.get)');
+
+        const exits = (role: Role) =>
+          rowsOf(role)
+            .filter((r) => r.element.type !== 'HTTP_SERVICE')
+            .map((r) => [r.element.type, r.element.name.replace(/:\d+/, ':PORT'), r.pathKey, r.calls] as const);
+        t.deepEqual(exits('gateway'), [['HTTP_CLIENT', 'GET 127.0.0.1:PORT/orders/{id}', gatewayEntry.pathKey, REQUESTS]]);
+        t.deepEqual(exits('orders'), [['HTTP_CLIENT', 'GET 127.0.0.1:PORT/inventory/{id}', ordersEntry.pathKey, REQUESTS]]);
+        const inventoryExits = exits('inventory');
+        for (const expected of [
+          ['CACHE', 'redis SET'],
+          ['CACHE', 'redis GET'],
+          ['HTTP_CLIENT', 'GET 127.0.0.1:PORT/prices/{id}'],
+        ]) {
+          t.deepEqual(
+            inventoryExits.filter((e) => e[0] === expected[0] && e[1] === expected[1]).map((e) => [e[2], e[3]]),
+            [[inventoryEntry.pathKey, REQUESTS]],
+            `inventory ${expected[1]} under the request's key`
+          );
+        }
+        const db = inventoryExits.filter((e) => e[0] === 'DATABASE');
+        t.true(db.length >= 1 && db.every((e) => e[2] === inventoryEntry.pathKey), 'pg under the request key');
+        t.true(
+          inventoryExits.every((e) => e[2] === inventoryEntry.pathKey),
+          `nothing of inventory outside its request: ${JSON.stringify(inventoryExits)}`
         );
-        return entries[0];
-      };
-      const gatewayEntry = entryOf('gateway', 'GET /checkout/:id');
-      const ordersEntry = entryOf('orders', 'GET /orders/:id');
-      const inventoryEntry = entryOf('inventory', 'GET /inventory/:id');
-      const pricingEntry = entryOf('pricing', 'GET /prices/:id');
-      t.is(gatewayEntry.parentKey, ROOT_KEY);
-      t.is(ordersEntry.parentKey, gatewayEntry.pathKey, 'orders continues the gateway path (fetch)');
-      t.is(inventoryEntry.parentKey, ordersEntry.pathKey, 'inventory continues the orders path (undici.request)');
-      t.is(pricingEntry.parentKey, inventoryEntry.pathKey, 'pricing continues the inventory path (http.get)');
+        t.deepEqual(exits('pricing'), []);
 
-      const exits = (role: Role) =>
-        rowsOf(role)
-          .filter((r) => r.element.type !== 'HTTP_SERVICE')
-          .map((r) => [r.element.type, r.element.name.replace(/:\d+/, ':PORT'), r.pathKey, r.calls] as const);
-      t.deepEqual(exits('gateway'), [['HTTP_CLIENT', 'GET 127.0.0.1:PORT/orders/{id}', gatewayEntry.pathKey, REQUESTS]]);
-      t.deepEqual(exits('orders'), [['HTTP_CLIENT', 'GET 127.0.0.1:PORT/inventory/{id}', ordersEntry.pathKey, REQUESTS]]);
-      const inventoryExits = exits('inventory');
-      for (const expected of [
-        ['CACHE', 'redis SET'],
-        ['CACHE', 'redis GET'],
-        ['HTTP_CLIENT', 'GET 127.0.0.1:PORT/prices/{id}'],
-      ]) {
-        t.deepEqual(
-          inventoryExits.filter((e) => e[0] === expected[0] && e[1] === expected[1]).map((e) => [e[2], e[3]]),
-          [[inventoryEntry.pathKey, REQUESTS]],
-          `inventory ${expected[1]} under the request's key`
-        );
+        // The LOGGING lines of the four services alone rebuild the chain: from the root, follow
+        // the entry whose parent is the current key.
+        const chain: string[] = [];
+        let key = ROOT_KEY;
+        for (let hop = 0; hop < 5; hop++) {
+          const entry = all.find((r) => r.element.type === 'HTTP_SERVICE' && r.parentKey === key);
+          if (!entry) break;
+          chain.push(`${entry.service} ${entry.element.name}`);
+          key = entry.pathKey;
+        }
+        t.deepEqual(chain, [
+          'gateway GET /checkout/:id',
+          'orders GET /orders/:id',
+          'inventory GET /inventory/:id',
+          'pricing GET /prices/:id',
+        ]);
+        for (const s of services) t.notRegex(s.stderr, /\[ck-agent\]/, `${s.role} logged no agent warning`);
+      } finally {
+        await Promise.all(services.map(stop));
       }
-      const db = inventoryExits.filter((e) => e[0] === 'DATABASE');
-      t.true(db.length >= 1 && db.every((e) => e[2] === inventoryEntry.pathKey), 'pg under the request key');
-      t.true(
-        inventoryExits.every((e) => e[2] === inventoryEntry.pathKey),
-        `nothing of inventory outside its request: ${JSON.stringify(inventoryExits)}`
-      );
-      t.deepEqual(exits('pricing'), []);
-
-      // The LOGGING lines of the four services alone rebuild the chain: from the root, follow
-      // the entry whose parent is the current key.
-      const chain: string[] = [];
-      let key = ROOT_KEY;
-      for (let hop = 0; hop < 5; hop++) {
-        const entry = all.find((r) => r.element.type === 'HTTP_SERVICE' && r.parentKey === key);
-        if (!entry) break;
-        chain.push(`${entry.service} ${entry.element.name}`);
-        key = entry.pathKey;
-      }
-      t.deepEqual(chain, [
-        'gateway GET /checkout/:id',
-        'orders GET /orders/:id',
-        'inventory GET /inventory/:id',
-        'pricing GET /prices/:id',
-      ]);
-      for (const s of services) t.notRegex(s.stderr, /\[ck-agent\]/, `${s.role} logged no agent warning`);
-    } finally {
-      await Promise.all(services.map(stop));
     }
-  });
+  );
 }
