@@ -9,8 +9,9 @@
 // In a process: a consumer is started, then `messages` messages are sent in groups of 100, each
 // group inside one CK request (a SERVER span, so every message carries ck-route and is a
 // producer element under the request), and consumed with an ack (RabbitMQ, prefetch 200) or by
-// eachMessage (Kafka). The figure is messages per second from the first send to the last
-// consumed message. Needs `npm run build` first (loads build/src).
+// eachMessage (Kafka). Figures: messages per second from the first send to the last consumed
+// message, and the process's CPU time (user + system) per message over the same span; producer
+// and consumer share the process, so that is send + receive. Needs `npm run build` first.
 const { fork } = require('child_process');
 const path = require('path');
 
@@ -49,6 +50,12 @@ async function child() {
   let done;
   const finished = new Promise((resolve) => (done = resolve));
   let start;
+  let cpu;
+  const report = () => {
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    const used = process.cpuUsage(cpu);
+    process.send({ perSecond: count / seconds, cpuMicrosPerMessage: (used.user + used.system) / count });
+  };
   if (system === 'rabbitmq') {
     const amqp = require('amqplib');
     const connection = await amqp.connect(process.env.AMQP_URL || 'amqp://guest:guest@127.0.0.1:5672');
@@ -61,6 +68,7 @@ async function child() {
     });
     const pub = await connection.createChannel();
     start = process.hrtime.bigint();
+    cpu = process.cpuUsage();
     for (let sent = 0; sent < count; sent += GROUP) {
       await inRequest(async () => {
         for (let i = 0; i < GROUP; i++) pub.sendToQueue(name, payload, { contentType: 'application/json' });
@@ -69,9 +77,8 @@ async function child() {
       await new Promise((resolve) => setImmediate(resolve));
     }
     await finished;
-    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    report();
     await connection.close();
-    process.send({ perSecond: count / seconds });
   } else {
     const { Kafka, logLevel } = require('kafkajs');
     const kafka = new Kafka({ clientId: 'bench', brokers: process.env.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
@@ -88,14 +95,14 @@ async function child() {
     const producer = kafka.producer();
     await producer.connect();
     start = process.hrtime.bigint();
+    cpu = process.cpuUsage();
     for (let sent = 0; sent < count; sent += GROUP) {
       await inRequest(() => producer.send({ topic: name, messages: Array.from({ length: GROUP }, () => ({ value: payload })) }));
     }
     await finished;
-    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    report();
     await producer.disconnect();
     await consumer.disconnect();
-    process.send({ perSecond: count / seconds });
   }
 }
 
@@ -107,7 +114,7 @@ function measure(mode, system, messages, env) {
     });
     let result;
     proc.on('message', (msg) => (result = msg));
-    proc.on('exit', (code) => (result ? resolve(result.perSecond) : reject(new Error(`${mode} ${system} exited with ${code}`))));
+    proc.on('exit', (code) => (result ? resolve(result) : reject(new Error(`${mode} ${system} exited with ${code}`))));
   });
 }
 
@@ -138,12 +145,19 @@ async function main() {
     } finally {
       await close();
     }
-    const bare = median(results.bare);
-    const ck = median(results.ck);
+    const rate = (mode) => results[mode].map((r) => r.perSecond);
+    const cpu = (mode) => results[mode].map((r) => r.cpuMicrosPerMessage);
     const fmt = (xs) => xs.map((x) => Math.round(x)).join(', ');
+    const bare = median(rate('bare'));
+    const ck = median(rate('ck'));
     console.log(`${system}: ${messages} messages x ${rounds} interleaved rounds, fresh process each`);
-    console.log(`  bare: median ${Math.round(bare)} msg/s  (${fmt(results.bare)})`);
-    console.log(`  ck:   median ${Math.round(ck)} msg/s  (${fmt(results.ck)})  = ${((ck / bare) * 100).toFixed(1)} % of bare`);
+    console.log(
+      `  bare: median ${Math.round(bare)} msg/s (${fmt(rate('bare'))}); CPU ${Math.round(median(cpu('bare')))} µs/msg (${fmt(cpu('bare'))})`
+    );
+    console.log(
+      `  ck:   median ${Math.round(ck)} msg/s (${fmt(rate('ck'))}) = ${((ck / bare) * 100).toFixed(1)} % of bare; ` +
+        `CPU ${Math.round(median(cpu('ck')))} µs/msg (${fmt(cpu('ck'))})`
+    );
   }
 }
 
