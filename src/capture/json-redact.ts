@@ -63,6 +63,7 @@ export function scanRedactJson(
   const stack: number[] = [];
   const keys: string[] = [];
   const keyStart: number[] = [];
+  const pendingNumbers: number[] = [];
   let nodes = 0;
   let state = VALUE;
   for (;;) {
@@ -101,7 +102,8 @@ export function scanRedactJson(
       } else if (c === 0x2d /* - */ || (c >= 0x30 && c <= 0x39)) {
         const end = scanNumber(text, i);
         if (end < 0) return SCAN_UNDECIDED;
-        if (!nonCanonical && !canonicalNumber(text, i, end)) nonCanonical = true;
+        // Plain integers print as written; others are checked only if the output is rebuilt.
+        if (!numberIsPlain || end - i > 15 || (c === 0x2d && text.charCodeAt(i + 1) === 0x30)) pendingNumbers.push(i, end);
         i = end;
       } else if (c === 0x74 /* t */ && text.startsWith('true', i)) i += 4;
       else if (c === 0x66 /* f */ && text.startsWith('false', i)) i += 5;
@@ -140,6 +142,9 @@ export function scanRedactJson(
         if (i !== n) return SCAN_UNDECIDED;
         if (!changed) return text;
         if (nonCanonical) return SCAN_UNDECIDED;
+        for (let k = 0; k < pendingNumbers.length; k += 2) {
+          if (!canonicalNumber(text, pendingNumbers[k], pendingNumbers[k + 1])) return SCAN_UNDECIDED;
+        }
         out += text.slice(from);
         return hasWs ? stripWs(out) : out;
       }
@@ -233,8 +238,12 @@ function isHex(c: number): boolean {
   return (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46);
 }
 
+/** Set by scanNumber: no fraction and no exponent. */
+let numberIsPlain = true;
+
 /** JSON number grammar; index after it or -1. */
 function scanNumber(text: string, i: number): number {
+  numberIsPlain = true;
   if (text.charCodeAt(i) === 0x2d) i++;
   let c = text.charCodeAt(i);
   if (c === 0x30) c = text.charCodeAt(++i);
@@ -243,12 +252,14 @@ function scanNumber(text: string, i: number): number {
     while (c >= 0x30 && c <= 0x39);
   } else return -1;
   if (c === 0x2e /* . */) {
+    numberIsPlain = false;
     c = text.charCodeAt(++i);
     if (!(c >= 0x30 && c <= 0x39)) return -1;
     do c = text.charCodeAt(++i);
     while (c >= 0x30 && c <= 0x39);
   }
   if (c === 0x65 || c === 0x45) {
+    numberIsPlain = false;
     c = text.charCodeAt(++i);
     if (c === 0x2b || c === 0x2d) c = text.charCodeAt(++i);
     if (!(c >= 0x30 && c <= 0x39)) return -1;

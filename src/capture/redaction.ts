@@ -26,6 +26,7 @@ const REDACTED_JSON = JSON.stringify(REDACTED);
 
 const MAX_JSON_NODES = 100_000;
 const MAX_KEY_LENGTH = 256;
+const MAX_KEY_DECISIONS = 1024;
 
 export type HeaderRecord = Record<string, string | string[] | number | undefined>;
 
@@ -104,7 +105,17 @@ export class Redactor {
     return this.bodyKey !== undefined && key.length <= MAX_KEY_LENGTH && this.bodyKey.test(key);
   }
 
-  private readonly isKey = (key: string): boolean => this.isRedactedKey(key);
+  /** Decisions per JSON key text: bodies repeat the same few keys (bounded). */
+  private readonly keyDecisions = new Map<string, boolean>();
+
+  private readonly isKey = (key: string): boolean => {
+    let redact = this.keyDecisions.get(key);
+    if (redact === undefined) {
+      redact = this.isRedactedKey(key);
+      if (this.keyDecisions.size < MAX_KEY_DECISIONS) this.keyDecisions.set(key, redact);
+    }
+    return redact;
+  };
 
   /** `text` with values of matching keys redacted, chosen by content type (see file comment). */
   body(text: string, contentType?: string): string {

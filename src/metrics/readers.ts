@@ -32,6 +32,7 @@ import type { CKConfig, MetricTemporality } from '../config/types';
 import { markOwnServer } from '../lifecycle/own-endpoints';
 import { logger, describeError } from '../logger';
 import { LoggingMetricExporter } from './logging-exporter';
+import { speedUpPrometheusSerializer } from './prometheus-serializer';
 import type { IntervalSnapshot } from './path-series';
 
 export const DEFAULT_GRPC_ENDPOINT = 'http://localhost:4317';
@@ -198,6 +199,8 @@ function createPrometheusReader(config: CKConfig): MetricReader {
   // Scrapes are not app traffic (src/lifecycle/own-endpoints.ts). `_server` is the exporter's
   // http.Server (0.2xx line); test/integration/self-traffic.test.ts fails if that ever changes.
   markOwnServer((exporter as unknown as { _server?: unknown })._server);
+  // Same text, built once per series instead of per line (src/metrics/prometheus-serializer.ts).
+  speedUpPrometheusSerializer((exporter as unknown as { _serializer?: unknown })._serializer);
   // Releases of exporter-prometheus pin an exact sdk-metrics, which may be a nested copy beside
   // ours: the reader works across copies, only TypeScript's private-member check does not.
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- needed on that newest line only
