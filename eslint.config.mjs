@@ -8,6 +8,8 @@ export default tseslint.config(
   {
     ignores: ['build/', 'coverage/', 'node_modules/', 'bench/anchors/', 'bench/results/', '.node24/', 'test/output/', '**/*.d.ts'],
   },
+  // Node runtimes of CI and the newest-upstream copy of the checkout (scripts/test-upstream-latest.sh).
+  { ignores: ['.node22/', '.upstream-latest/'] },
   js.configs.recommended,
   {
     files: ['src/**/*.ts', 'test/**/*.ts', 'fixtures/**/*.ts', 'scripts/**/*.ts'],

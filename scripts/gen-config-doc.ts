@@ -44,7 +44,7 @@ export function renderConfigReference(): string {
 Env naming: prefix + upper-case snake path, e.g. \`data_capture.http_body.request\` →
 \`CK_DATA_CAPTURE_HTTP_BODY_REQUEST\`. Empty variables count as not set.
 
-Value syntax (env vars, and strings anywhere): booleans \`true\`/\`false\`/\`1\`/\`0\` (any case);
+Value syntax (env vars, and strings anywhere): booleans \`true\`/\`false\`, \`yes\`/\`no\`, \`on\`/\`off\`, \`1\`/\`0\` (any case);
 lists comma-separated (entries trimmed, empty entries dropped; \`none\` = empty list);
 maps \`k1=v1,k2=v2\` (percent-decoded). Enum values are case-insensitive.
 Lists replace the lower source's list; maps merge key by key (the higher source wins per key).
@@ -85,8 +85,12 @@ ${rows.join('\n')}
 Never crashes the application. Each invalid value (wrong type, unknown enum, out-of-range number,
 unreadable or malformed file, unknown key) produces one warning naming the source, the key, the
 value (at most 100 characters, control characters escaped; secrets hidden) and what was expected;
-that key keeps the value from the next-lower source. With \`strict: true\` (\`CK_STRICT=true\`)
-\`init()\` throws a \`ConfigError\` listing every problem instead.
+that key keeps the value from the next-lower source. Two keys fail safe instead: an unrecognised
+\`enabled\` value disables the agent (with the warning), and \`instrumentations\` /
+\`propagation_formats\` keep their valid entries and drop only the invalid ones (a list with no
+valid entry falls back). With \`strict: true\` (\`CK_STRICT=true\`) \`init()\` throws a
+\`ConfigError\` listing every problem instead, and the zero-code start does not start the agent
+(the app runs without it; the error says so).
 `;
 }
 

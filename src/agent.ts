@@ -11,6 +11,7 @@ import { resolveConfig } from './config';
 import type { CKConfig, CKOptions } from './config/types';
 import { createCompositePropagator } from './graph';
 import { logger, describeError } from './logger';
+import { firstExportFailureWarner, printStartupLine, spansDestination } from './lifecycle/startup';
 import { GraphPathMetrics } from './metrics';
 import { setHookErrorCounter } from './instrumentations/guard';
 import { CKGraphSpanProcessor, defaultMapperRegistry } from './processors';
@@ -20,6 +21,8 @@ import { CKTracerProvider, GuardedSampler, createExportSpanProcessor, isSampler 
 /** Something the agent unpatches on shutdown. */
 export interface TrackedInstrumentation {
   disable(): void;
+  /** Name in the `instrumentations` list, for the startup line. */
+  readonly libraryName?: string;
 }
 
 export class CKAgent {
@@ -49,10 +52,14 @@ export class CKAgent {
     // peer.service on client series: the registry's mappers add it (src/processors/peer-service.ts).
     const registry = defaultMapperRegistry({ peerServiceMapping: config.peerServiceMapping });
     const processors: SpanProcessor[] = [new CKGraphSpanProcessor(config, this.metrics, registry)];
+    const warnFirstSpanExportFailure = firstExportFailureWarner('traces', spansDestination(config));
     const exportProcessor = config.enabled
       ? createExportSpanProcessor(config, resource, {
           onDropped: (count) => this.metrics.countDroppedSpans(count),
-          onExportFailure: () => this.metrics.countSpanExportFailure(),
+          onExportFailure: (error) => {
+            this.metrics.countSpanExportFailure();
+            warnFirstSpanExportFailure(error);
+          },
         })
       : undefined;
     if (exportProcessor) processors.push(exportProcessor);
@@ -82,6 +89,18 @@ export class CKAgent {
       propagation.setGlobalPropagator(this.propagator);
       if (config.telemetry.startupSpanEnabled) this.emitStartupSpan();
     }
+    // On the next turn, so it lists what the caller (or the zero-code start) enabled right after init().
+    if (config.logStartup) setImmediate(() => printStartupLine(config, this.enabledInstrumentations()));
+  }
+
+  /** Names of the instrumentations enabled through this agent so far. */
+  enabledInstrumentations(): string[] {
+    const names: string[] = [];
+    for (const instrumentation of this.instrumentations) {
+      const name = instrumentation.libraryName;
+      if (name && !names.includes(name)) names.push(name);
+    }
+    return names;
   }
 
   /**

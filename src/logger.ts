@@ -59,6 +59,14 @@ export class Logger {
     this.write('debug', message);
   }
 
+  /**
+   * An `info` line written whatever the level: for the one startup line, which has its own
+   * switch (`log_startup`) and must be seen at the default level (`warn`).
+   */
+  notice(message: string): void {
+    this.sink('info', message);
+  }
+
   /** Logs `message` the first time `kind` is seen; later calls with the same kind are silent. */
   once(level: LogLevel, kind: string, message: string): void {
     if (this.seen.has(kind)) return;

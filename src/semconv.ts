@@ -20,6 +20,12 @@ export const ATTR_CK_BLOCKED_BY = 'ck.blocked.by';
 export const ATTR_CK_SLOW = 'ck.slow';
 /** Spans with error status (HTTP servers: 5xx). */
 export const ATTR_CK_ERROR = 'ck.error';
+/**
+ * On an HTTP server span whose request reached a framework's router (`express`, `koa`,
+ * `fastify`): without an `http.route` the request matched no route and is named
+ * `<METHOD> (unmatched)`, never after its raw URL (docs/frameworks.md).
+ */
+export const ATTR_CK_HTTP_FRAMEWORK = 'ck.http.framework';
 /** On the startup span. */
 export const ATTR_CK_AGENT_VERSION = 'ck.agent.version';
 
@@ -90,6 +96,12 @@ export const ATTR_MESSAGING_DESTINATION_NAME = 'messaging.destination.name';
 
 export const MESSAGING_SYSTEM_KEYS = [ATTR_MESSAGING_SYSTEM] as const;
 export const MESSAGING_DESTINATION_KEYS = [ATTR_MESSAGING_DESTINATION_NAME, 'messaging.destination'] as const;
+/** RabbitMQ routing key (stable, then the name upstream amqplib still sets): the destination of the default exchange. */
+export const MESSAGING_ROUTING_KEY_KEYS = ['messaging.rabbitmq.destination.routing_key', 'messaging.rabbitmq.routing_key'] as const;
+export const ATTR_MESSAGING_OPERATION_TYPE = 'messaging.operation.type';
+/** Captured message headers and payload (docs/messaging.md), Hypertrace style: the message is the request. */
+export const ATTR_MESSAGING_REQUEST_HEADER_PREFIX = 'messaging.request.header.';
+export const ATTR_MESSAGING_REQUEST_BODY = 'messaging.request.body';
 
 // ---- exceptions -------------------------------------------------------------------------------
 

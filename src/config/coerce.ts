@@ -3,11 +3,12 @@
  * value of a field, or says why it cannot. Strings are accepted for every type, so env vars,
  * quoted YAML scalars and init options all go through the same rules.
  */
-import { describeType, MAX_INT, type FieldType } from './schema';
+import { BOOL_EXPECTED, describeType, MAX_INT, type FieldType } from './schema';
 import { isPlainObject } from './tree';
 
 export type Coercion =
-  | { readonly ok: true; readonly value: unknown }
+  /** `dropped`: invalid entries left out of a fail-safe list (`enumList` with `dropInvalid`). */
+  | { readonly ok: true; readonly value: unknown; readonly dropped?: readonly string[] }
   /** The source mentions the field but means "not set" (null, Hypertrace UNSPECIFIED). */
   | { readonly ok: true; readonly unset: true }
   | { readonly ok: false; readonly expected: string };
@@ -66,8 +67,12 @@ export function coerce(type: FieldType, raw: unknown): Coercion {
       return result === undefined ? bad(describeType(type)) : ok(result);
     }
     case 'enumList': {
-      const result = coerceList(raw, describeType(type), (entry) =>
-        type.allowAll && entry.toLowerCase() === 'all' ? ALL_ENTRY : (enumValue(entry, type.values, type.aliases) ?? undefined)
+      const result = coerceList(
+        raw,
+        describeType(type),
+        (entry) =>
+          type.allowAll && entry.toLowerCase() === 'all' ? ALL_ENTRY : (enumValue(entry, type.values, type.aliases) ?? undefined),
+        type.dropInvalid === true
       );
       if (!type.allowAll || !result.ok || !('value' in result)) return result;
       const values = result.value as string[];
@@ -118,16 +123,20 @@ function coerceUrl(raw: unknown): Coercion {
   return bad('an http(s) URL such as http://localhost:4317');
 }
 
-/** true/false/1/0 in any case; undefined when it is none of these. */
+/** true/false, yes/no, on/off, 1/0 in any case; undefined when it is none of these. */
 export function parseBool(raw: unknown): boolean | undefined {
   if (typeof raw === 'boolean') return raw;
   if (raw === 1 || raw === 0) return raw === 1;
   if (typeof raw !== 'string') return undefined;
   switch (raw.trim().toLowerCase()) {
     case 'true':
+    case 'yes':
+    case 'on':
     case '1':
       return true;
     case 'false':
+    case 'no':
+    case 'off':
     case '0':
       return false;
     default:
@@ -137,7 +146,7 @@ export function parseBool(raw: unknown): boolean | undefined {
 
 function coerceBool(raw: unknown): Coercion {
   const value = parseBool(raw);
-  return value === undefined ? bad('true or false (or 1 / 0)') : ok(value);
+  return value === undefined ? bad(BOOL_EXPECTED) : ok(value);
 }
 
 const INT_TEXT = /^[+-]?\d+$/;
@@ -196,7 +205,11 @@ function listEntries(raw: unknown): unknown[] | undefined {
   return undefined;
 }
 
-function coerceList(raw: unknown, expected: string, entryValue: (entry: string) => string | undefined): Coercion {
+/**
+ * With `dropInvalid`, an entry `entryValue` refuses is left out (and reported in `dropped`)
+ * instead of refusing the whole list; a list with no valid entry at all is still refused.
+ */
+function coerceList(raw: unknown, expected: string, entryValue: (entry: string) => string | undefined, dropInvalid = false): Coercion {
   let entries: unknown[] | undefined;
   try {
     entries = listEntries(raw);
@@ -205,16 +218,24 @@ function coerceList(raw: unknown, expected: string, entryValue: (entry: string) 
   }
   if (entries === undefined || entries.length > MAX_ENTRIES) return bad(`${expected} (at most ${MAX_ENTRIES})`);
   const out: string[] = [];
+  const dropped: string[] = [];
   for (let i = 0; i < entries.length; i++) {
     const text = textOf(entries[i]);
     if (text === undefined || text === '' || CONTROL_CHARS.test(text) || text.length > MAX_STRING_LENGTH) {
       return bad(expected);
     }
     const value = entryValue(text);
-    if (value === undefined) return bad(`${expected}; ${JSON.stringify(text.slice(0, 60))} is not one`);
+    if (value === undefined) {
+      if (!dropInvalid) return bad(`${expected}; ${JSON.stringify(text.slice(0, 60))} is not one`);
+      dropped.push(text.slice(0, 60));
+      continue;
+    }
     if (!out.includes(value)) out.push(value);
   }
-  return ok(out);
+  if (dropped.length === 0) return ok(out);
+  if (out.length === 0)
+    return bad(`${expected}; ${dropped.map((d) => JSON.stringify(d)).join(', ')} ${dropped.length === 1 ? 'is' : 'are'} not one`);
+  return { ok: true, value: out, dropped };
 }
 
 function percentDecode(text: string): string {

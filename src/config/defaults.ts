@@ -105,6 +105,7 @@ export function defaultConfig(): CKConfig {
   return {
     serviceName: defaultServiceName(),
     enabled: true,
+    workerThreadsEnabled: false,
     propagationFormats: ['TRACECONTEXT', 'BAGGAGE'],
     resourceAttributes: {},
     resourceDetectors: [...RESOURCE_DETECTOR_NAMES],
@@ -157,6 +158,8 @@ export function defaultConfig(): CKConfig {
     },
     instrumentations: [...INSTRUMENTATION_NAMES],
     slowSpanThresholdMs: 100,
+    shutdownTimeoutMs: 5000,
+    logStartup: true,
     logLevel: 'warn',
     strict: false,
   };

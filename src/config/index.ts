@@ -10,7 +10,7 @@ import { defaultConfig } from './defaults';
 import { DEFAULT_SOURCE, deriveConfig } from './derive';
 import { OTEL_RESOURCE_ATTRIBUTES, otelEntries, prefixedEntries, type Env } from './env';
 import { loadConfigFile } from './file';
-import { ConfigError, invalidValue, sourceProblem, showValue, type ConfigIssue } from './issues';
+import { ConfigError, DISABLED_FALLBACK, droppedEntries, invalidValue, sourceProblem, showValue, type ConfigIssue } from './issues';
 import { describeType, type FieldSpec } from './schema';
 import { collectTree, errorText, isPlainObject, type RawEntry } from './tree';
 import type { CKConfig, CKOptions } from './types';
@@ -107,11 +107,20 @@ function mergeEntries(config: CKConfig, entries: readonly RawEntry[], issues: Co
     }
     if (!result.ok) {
       const shown = entry.raw instanceof InvalidRaw ? entry.raw.raw : entry.raw;
+      if (field.key === 'enabled') {
+        // Fails safe (config.md "Bad configuration"): someone meant to say something about
+        // `enabled`, and "off" is the reading that cannot hurt the app.
+        issues.push(invalidValue(source, field.key, shown, result.expected, DISABLED_FALLBACK, field.secret));
+        config.enabled = false;
+        sources.set(field.camel, source);
+        continue;
+      }
       const fallback = sources.get(field.camel) ?? DEFAULT_SOURCE;
       issues.push(invalidValue(source, field.key, shown, result.expected, fallback, field.secret));
       continue;
     }
     if ('unset' in result) continue;
+    if (result.dropped) issues.push(droppedEntries(source, field.key, result.dropped, describeType(field.type), result.value as string[]));
     if (field.type.kind === 'map') {
       const current = getPath(config, field) as Record<string, string>;
       setPath(config, field, { ...current, ...(result.value as Record<string, string>) });

@@ -11,6 +11,11 @@ export interface ConfigIssue {
   readonly key: string;
   /** The complete one-line warning. */
   readonly message: string;
+  /**
+   * The problem alone, without what the agent does about it ("using the value from ..."): what
+   * strict mode reports, since strict mode falls back to nothing.
+   */
+  readonly problem?: string;
 }
 
 /** Thrown by resolveConfig in strict mode; `issues` lists every problem found. */
@@ -18,7 +23,7 @@ export class ConfigError extends Error {
   readonly issues: readonly ConfigIssue[];
 
   constructor(issues: readonly ConfigIssue[]) {
-    super(`invalid ck-agent configuration:\n${issues.map((i) => `  - ${i.message}`).join('\n')}`);
+    super(`invalid ck-agent configuration (strict mode):\n${issues.map((i) => `  - ${i.problem ?? i.message}`).join('\n')}`);
     this.name = 'ConfigError';
     this.issues = issues;
   }
@@ -67,12 +72,26 @@ export function showValue(raw: unknown, secret = false): string {
   }
 }
 
+/** What an invalid `enabled` value falls back to (it fails safe, see resolveConfig). */
+export const DISABLED_FALLBACK = '\u0000disabled';
+
 export function invalidValue(source: string, key: string, raw: unknown, expected: string, fallback: string, secret = false): ConfigIssue {
-  return {
-    source,
-    key,
-    message: `invalid config value from ${escapeControl(source)} for ${key}: ${showValue(raw, secret)} (expected ${expected}); using the value from ${fallback}`,
-  };
+  const problem = `invalid config value from ${escapeControl(source)} for ${key}: ${showValue(raw, secret)} (expected ${expected})`;
+  const action = fallback === DISABLED_FALLBACK ? 'ck-agent is disabled' : `using the value from ${fallback}`;
+  return { source, key, problem, message: `${problem}; ${action}` };
+}
+
+/** A fail-safe list kept its valid entries and dropped the others. */
+export function droppedEntries(
+  source: string,
+  key: string,
+  dropped: readonly string[],
+  expected: string,
+  kept: readonly string[]
+): ConfigIssue {
+  const shown = dropped.map((d) => showValue(d)).join(', ');
+  const problem = `invalid ${dropped.length === 1 ? 'entry' : 'entries'} from ${escapeControl(source)} for ${key}: ${shown} (expected ${expected})`;
+  return { source, key, problem, message: `${problem}; dropped, keeping ${kept.join(',')}` };
 }
 
 export function unknownKey(source: string, key: string, suggestion?: string): ConfigIssue {

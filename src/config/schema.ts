@@ -14,7 +14,7 @@ export type FieldType =
   | { kind: 'path' }
   /** An absolute http:// or https:// URL. */
   | { kind: 'url' }
-  /** true/false/1/0 (any case). */
+  /** true/false, yes/no, on/off, 1/0 (any case). */
   | { kind: 'bool' }
   /**
    * An integer in [min, max] (max defaults to 2^31-1, the largest delay setTimeout honours).
@@ -31,9 +31,10 @@ export type FieldType =
   | { kind: 'enum'; values: readonly string[]; aliases?: Readonly<Record<string, string>>; unset?: readonly string[] }
   /**
    * A list of enum values (array, or comma-separated string; `none` = empty list). With
-   * `allowAll`, the entry `all` stands for every value.
+   * `allowAll`, the entry `all` stands for every value. With `dropInvalid` (config.md "Bad
+   * configuration"), unknown entries are dropped with a warning and the valid ones kept.
    */
-  | { kind: 'enumList'; values: readonly string[]; aliases?: Readonly<Record<string, string>>; allowAll?: boolean }
+  | { kind: 'enumList'; values: readonly string[]; aliases?: Readonly<Record<string, string>>; allowAll?: boolean; dropInvalid?: boolean }
   /** A list of strings (array, or comma-separated string; `none` = empty list). */
   | { kind: 'list'; lowerCase?: boolean; patterns?: boolean }
   /** A string map (object, or `k1=v1,k2=v2` with percent-decoding). Merged across sources. */
@@ -97,9 +98,14 @@ const DECLARATIONS: Record<string, FieldDecl> = {
     description: 'Service name (resource attribute service.name).',
     defaultDoc: "`OTEL_SERVICE_NAME`, else the app's package.json name, else `unknown_service:node`",
   },
-  enabled: bool('`false` makes every instrumentation a no-op: nothing is patched (also `OTEL_SDK_DISABLED=true`).'),
+  enabled: bool(
+    '`false` makes every instrumentation a no-op: nothing is patched (also `OTEL_SDK_DISABLED=true`). An unrecognised value disables the agent (with a warning).'
+  ),
+  worker_threads_enabled: bool(
+    "Zero-code start also in the app's own worker_threads (each worker then runs its own agent). Never in Node's module-loader hooks thread. See docs/lifecycle.md."
+  ),
   propagation_formats: {
-    type: { kind: 'enumList', values: ['TRACECONTEXT', 'B3', 'B3MULTI', 'BAGGAGE'], aliases: { B3_MULTI: 'B3MULTI' } },
+    type: { kind: 'enumList', values: ['TRACECONTEXT', 'B3', 'B3MULTI', 'BAGGAGE'], aliases: { B3_MULTI: 'B3MULTI' }, dropInvalid: true },
     description: 'Context propagation formats; `ck-route` is always added.',
   },
   resource_attributes: {
@@ -221,10 +227,16 @@ const DECLARATIONS: Record<string, FieldDecl> = {
       '`host[:port]` of a called peer -> `peer.service` attribute of its client series (HTTP, gRPC, database, cache); a `peer.service` span attribute wins.',
   },
   instrumentations: {
-    type: { kind: 'enumList', values: INSTRUMENTATION_NAMES },
-    description: 'CK instrumentations the zero-code start enables.',
+    type: { kind: 'enumList', values: INSTRUMENTATION_NAMES, dropInvalid: true },
+    description:
+      'CK instrumentations the zero-code start enables, each only when the app itself can load its library (docs/first-run.md); unknown entries are dropped with a warning.',
   },
   slow_span_threshold_ms: int(0, 'Spans at or above this duration get `ck.slow=true`.'),
+  shutdown_timeout_ms: int(
+    0,
+    'Zero-code start: on SIGTERM/SIGINT (when the app has no handler of its own) metrics and spans are flushed for at most this long, then the process ends as it would have without the agent. See docs/first-run.md.'
+  ),
+  log_startup: bool('One line on stderr at startup: version, service, instrumentations, exporters and endpoints. See docs/first-run.md.'),
   log_level: {
     type: { kind: 'enum', values: ['error', 'warn', 'info', 'debug'], aliases: { WARNING: 'warn' } },
     description: 'Agent log level (also `OTEL_LOG_LEVEL`).',
@@ -289,7 +301,7 @@ export function describeType(type: FieldType): string {
     case 'url':
       return 'an http(s) URL';
     case 'bool':
-      return 'true or false (or 1 / 0)';
+      return BOOL_EXPECTED;
     case 'int': {
       const max = type.max ?? MAX_INT;
       if (type.max !== undefined) return `an integer from ${type.min} to ${max}`;
@@ -310,6 +322,8 @@ export function describeType(type: FieldType): string {
       return 'a non-empty list of numbers in (0, 1]';
   }
 }
+
+export const BOOL_EXPECTED = 'true or false (or yes / no, on / off, 1 / 0)';
 
 /** Largest integer accepted anywhere: also the longest delay a Node timer honours. */
 export const MAX_INT = 2147483647;

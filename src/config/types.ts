@@ -112,6 +112,8 @@ export interface RedactionConfig {
 export interface CKConfig {
   serviceName: string;
   enabled: boolean;
+  /** Zero-code start also in the app's own worker_threads (docs/lifecycle.md). */
+  workerThreadsEnabled: boolean;
   propagationFormats: PropagationFormat[];
   resourceAttributes: Record<string, string>;
   /** Which resource detectors run (OTEL_EXPERIMENTAL_RESOURCE_DETECTORS); empty = none. */
@@ -127,6 +129,10 @@ export interface CKConfig {
   /** Which CK instrumentations the zero-code start enables. */
   instrumentations: InstrumentationName[];
   slowSpanThresholdMs: number;
+  /** Longest wait for the final flush when the zero-code start handles SIGTERM/SIGINT (docs/first-run.md). */
+  shutdownTimeoutMs: number;
+  /** The one startup line on stderr (docs/first-run.md). */
+  logStartup: boolean;
   logLevel: LogLevel;
   /** Throw on bad config instead of warning and falling back. */
   strict: boolean;

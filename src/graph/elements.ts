@@ -66,6 +66,12 @@ function roleOf(type: ElementType): 'entry' | 'exit' {
   return type === 'HTTP_SERVICE' || type === 'GRPC_SERVICE' || type === 'MESSAGING_CONSUMER' ? 'entry' : 'exit';
 }
 
+/**
+ * The route of a request that reached a framework but matched no route: `GET (unmatched)`, one
+ * series per method and framework however many distinct URLs arrive (docs/frameworks.md).
+ */
+export const UNMATCHED_ROUTE = '(unmatched)';
+
 /** `GET /orders/:id`; `route` is the framework route or a routeTemplate() of the path. */
 export function httpServiceElement(method: string, route: string): GraphElement {
   const m = normalizeHttpMethod(method);

@@ -13,6 +13,8 @@ export {
 export {
   PathState,
   PATH_STATE_KEY,
+  linkHiddenRequestSpan,
+  requestEntrySpan,
   getPathState,
   getExtractedPathState,
   contextWithPathState,
@@ -21,11 +23,12 @@ export {
   type PathCarrier,
 } from './path-state';
 export { CKRoutePropagator, createCompositePropagator } from './propagator';
-export { routeTemplate } from './route-template';
-export { adoptIncomingRoute, globalPropagatorHandlesRoute, outgoingRoute } from './route-context';
+export { destinationTemplate, routeTemplate } from './route-template';
+export { adoptIncomingRoute, globalPropagatorHandlesRoute, outgoingRoute, refineEntryFromRoute } from './route-context';
 export {
   normalizeHttpMethod,
   httpServiceElement,
+  UNMATCHED_ROUTE,
   httpClientElement,
   grpcServiceElement,
   grpcClientElement,

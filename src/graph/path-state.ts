@@ -14,6 +14,23 @@ import type { ParsedRoute } from './route-header';
 import { FLAG_FORCE_CAPTURE, ROOT_KEY, type GraphElement } from './types';
 
 export const PATH_STATE_KEY = createContextKey('ck-agent.graph.path-state');
+/**
+ * RPC metadata of a vanilla http server span → the CK entry span of the same request. A vanilla
+ * server wrapper below ours starts from an empty context and sets its own span and metadata, so
+ * the handler sees neither of ours; the http request gate links them (docs/coexistence.md).
+ */
+const hiddenRequestSpans = new WeakMap<object, unknown>();
+
+export function linkHiddenRequestSpan(metadata: object, ckEntrySpan: unknown): void {
+  hiddenRequestSpans.set(metadata, ckEntrySpan);
+}
+
+/** The CK entry span of the request `ctx` belongs to, through its RPC metadata (ours or linked). */
+export function requestEntrySpan(ctx: Context): unknown {
+  const metadata = getRPCMetadata(ctx);
+  if (metadata === undefined) return undefined;
+  return pathStateOf(metadata.span) !== undefined ? metadata.span : hiddenRequestSpans.get(metadata);
+}
 
 export class PathState {
   serviceName: string;
@@ -109,7 +126,8 @@ export function getPathState(ctx: Context): PathState | undefined {
   // A non-CK span (vanilla instrumentation, e.g. undici/fetch) is active inside a CK-served
   // request: the request's RPC metadata, set by the HTTP server instrumentation, still points at
   // the CK server span. It must win over the extracted value, which holds the caller's key.
-  const fromRequest = pathStateOf(getRPCMetadata(ctx)?.span);
+  // (or a vanilla server wrapper below ours replaced both: the linked CK span).
+  const fromRequest = pathStateOf(requestEntrySpan(ctx));
   if (fromRequest !== undefined) return fromRequest;
   return getExtractedPathState(ctx);
 }

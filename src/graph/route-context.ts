@@ -10,8 +10,10 @@
  *   ck-route whatever the global propagator is.
  */
 import { propagation, type Context, type Span } from '@opentelemetry/api';
-import { ATTR_CK_ROUTE_INCOMING } from '../semconv';
-import { pathStateOf, getPathState, type PathState } from './path-state';
+import { getRPCMetadata, RPCType } from '@opentelemetry/core';
+import { ATTR_CK_ROUTE_INCOMING, ATTR_HTTP_ROUTE } from '../semconv';
+import { httpServiceElement } from './elements';
+import { pathStateOf, getPathState, requestEntrySpan, type PathState } from './path-state';
 import { CK_ROUTE_HEADER, formatRoute, parseRoute } from './route-header';
 
 /**
@@ -46,8 +48,35 @@ export function adoptIncomingRoute(span: Span, rawRouteHeader: unknown, onInvali
   return state;
 }
 
+/**
+ * The framework route an HTTP instrumentation recorded in the request's RPC metadata → the
+ * request's entry element (and `http.route` of its CK server span), when the CK framework hook
+ * could not do it: a vanilla Express instrumentation replaced ours, or a vanilla http server
+ * wrapper below ours owns the metadata the route was written to (docs/coexistence.md). Called
+ * before outgoing calls and child spans under a non-CK span, and when the server span finishes.
+ * Cheap no-op when the entry already is that route.
+ */
+export function refineEntryFromRoute(ctx: Context): void {
+  const metadata = getRPCMetadata(ctx);
+  if (metadata?.type !== RPCType.HTTP) return;
+  const route = metadata.route;
+  if (typeof route !== 'string' || route.length === 0) return;
+  const span = requestEntrySpan(ctx) as Span | undefined;
+  const state = pathStateOf(span);
+  const entry = state?.entry;
+  if (!span || !state || entry?.type !== 'HTTP_SERVICE' || state.entrySpanId !== span.spanContext().spanId) return;
+  const space = entry.name.indexOf(' ');
+  const refined = httpServiceElement(space > 0 ? entry.name.slice(0, space) : 'GET', route);
+  if (refined === entry) return;
+  state.setEntry(refined);
+  // The server span's own http.route (upstream writes it from the metadata it owns, which may
+  // not be this one), so the element at span end is the refined one and nothing is re-keyed.
+  span.setAttribute(ATTR_HTTP_ROUTE, route);
+}
+
 /** The `ck-route` value to send from `ctx`, or undefined outside a request. */
 export function outgoingRoute(ctx: Context): string | undefined {
+  refineEntryFromRoute(ctx);
   const state = getPathState(ctx);
   return state ? formatRoute(state.key, state.flags) : undefined;
 }

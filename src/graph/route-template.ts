@@ -122,3 +122,32 @@ export function routeTemplate(path: string): string {
   }
   return out === '' ? '/' : out;
 }
+
+/** Characters that separate the parts of a queue, exchange, routing key or topic name. */
+function isDestinationSeparator(c: number): boolean {
+  return c === 0x2e /* . */ || c === 0x2f /* / */ || c === 0x3a; /* : */
+}
+
+/**
+ * Low-cardinality messaging destination (docs/messaging.md): the name is split at `.`, `/` and
+ * `:`, and each part that routeTemplate would call an id becomes `{id}`
+ * (`orders.42.created` → `orders.{id}.created`, a server-named queue `amq.gen-JzTY20BRgKO-HjmUJj0wLg`
+ * → `amq.{id}`). At most 8 parts are kept (then `.…` marks the rest). Separators are kept as they
+ * were; empty parts are kept (`a..b` stays). Input cut at 2048 chars, single pass.
+ */
+export function destinationTemplate(name: string): string {
+  if (typeof name !== 'string' || name.length === 0) return '';
+  const input = name.length > MAX_INPUT ? name.slice(0, MAX_INPUT) : name;
+  let out = '';
+  let parts = 0;
+  let start = 0;
+  for (let i = 0; i <= input.length; i++) {
+    if (i < input.length && !isDestinationSeparator(input.charCodeAt(i))) continue;
+    if (parts === MAX_SEGMENTS) return out + '…';
+    out += i > start && isIdSegment(input, start, i) ? ID : input.slice(start, i);
+    if (i < input.length) out += input[i];
+    parts++;
+    start = i + 1;
+  }
+  return out;
+}

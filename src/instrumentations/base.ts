@@ -11,7 +11,12 @@ import { ensureAgent, type CKAgent } from '../agent';
 import type { InstrumentationContext } from '../capture/context';
 import { describeError, logger } from '../logger';
 import { ModuleCopies, patchLoadedModules } from './loaded-modules';
-import type { InstrumentationName } from './registry';
+import { INSTRUMENTATIONS, type InstrumentationName } from './registry';
+
+/** Every enabled CK instrumentation of the process. */
+const enabledInstrumentations = new Set<CKInstrumentation>();
+/** Those a framework instrumentation enabled for itself (see `requiresHttp`). */
+const implicitInstrumentations = new Set<CKInstrumentation>();
 
 export abstract class CKInstrumentation<TConfig extends InstrumentationConfig = InstrumentationConfig> {
   /** Name as in the `instrumentations` config list. */
@@ -41,6 +46,12 @@ export abstract class CKInstrumentation<TConfig extends InstrumentationConfig = 
   /** Runs after upstream and the gap patches are enabled (e.g. enabling a dependency). */
   protected afterEnable(_agent: CKAgent): void {}
 
+  /**
+   * A server framework records nothing without the CK HTTP instrumentation (the HTTP server span
+   * is the request's entry): enabling it enables CK http when none is enabled (one info line).
+   */
+  protected readonly requiresHttp: boolean = false;
+
   enable(): void {
     if (this.enabled) return;
     try {
@@ -49,6 +60,7 @@ export abstract class CKInstrumentation<TConfig extends InstrumentationConfig = 
         logger.once('info', 'agent-disabled', 'ck-agent is disabled by config: instrumentations are no-ops');
         return;
       }
+      this.replaceImplicitCopy();
       this.agent = agent;
       if (!this.upstream) {
         const context = agent.instrumentationContext;
@@ -63,7 +75,9 @@ export abstract class CKInstrumentation<TConfig extends InstrumentationConfig = 
       for (const instrumentation of [this.upstream, ...this.gapPatches]) patchLoadedModules(instrumentation, this.constructor.name);
       agent.trackInstrumentation(this);
       this.enabled = true;
+      enabledInstrumentations.add(this);
       this.afterEnable(agent);
+      if (this.requiresHttp) this.enableHttpIfMissing();
     } catch (err) {
       logger.error(`could not enable the ${this.libraryName} instrumentation (the app runs without it): ${describeError(err)}`);
     }
@@ -72,6 +86,8 @@ export abstract class CKInstrumentation<TConfig extends InstrumentationConfig = 
   disable(): void {
     if (!this.enabled) return;
     this.enabled = false;
+    enabledInstrumentations.delete(this);
+    implicitInstrumentations.delete(this);
     try {
       for (const patch of [...this.gapPatches].reverse()) patch.disable();
       this.upstream?.disable();
@@ -80,6 +96,30 @@ export abstract class CKInstrumentation<TConfig extends InstrumentationConfig = 
       logger.warn(`could not fully disable the ${this.libraryName} instrumentation: ${describeError(err)}`);
     }
     this.agent?.untrackInstrumentation(this);
+  }
+
+  private enableHttpIfMissing(): void {
+    for (const other of enabledInstrumentations) if (other.libraryName === 'http') return;
+    const http = new (INSTRUMENTATIONS.http.load())();
+    http.enable();
+    if (!http.isEnabled()) return;
+    implicitInstrumentations.add(http);
+    logger.info(
+      `${this.constructor.name} enabled CKHttpInstrumentation, without which it records nothing ` +
+        '(enable CKHttpInstrumentation yourself, before it, to pass options)'
+    );
+  }
+
+  /**
+   * The app enables an instrumentation a framework had enabled for itself (http): the app's own
+   * (with the app's options) takes over, so the module is never patched twice.
+   */
+  private replaceImplicitCopy(): void {
+    for (const other of implicitInstrumentations) {
+      if (other === this || other.libraryName !== this.libraryName) continue;
+      other.disable();
+      logger.debug(`${this.constructor.name} replaces the one a framework instrumentation had enabled`);
+    }
   }
 
   isEnabled(): boolean {

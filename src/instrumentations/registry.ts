@@ -20,7 +20,21 @@ export interface InstrumentationEntry {
 }
 
 /** Every instrumentation name, in the order the zero-code start enables them. */
-export const INSTRUMENTATION_NAMES = ['http', 'express', 'grpc', 'ioredis', 'mongodb', 'pg', 'mysql2'] as const;
+export const INSTRUMENTATION_NAMES = [
+  'http',
+  'undici',
+  'express',
+  'koa',
+  'fastify',
+  'grpc',
+  'ioredis',
+  'redis',
+  'mongodb',
+  'pg',
+  'mysql2',
+  'amqplib',
+  'kafkajs',
+] as const;
 
 export type InstrumentationName = (typeof INSTRUMENTATION_NAMES)[number];
 
@@ -30,6 +44,11 @@ export const INSTRUMENTATIONS: Readonly<Record<InstrumentationName, Instrumentat
     className: 'CKHttpInstrumentation',
     modules: [],
     load: () => (require('./http') as typeof import('./http')).CKHttpInstrumentation,
+  },
+  undici: {
+    className: 'CKUndiciInstrumentation',
+    modules: [],
+    load: () => (require('./undici') as typeof import('./undici')).CKUndiciInstrumentation,
   },
   express: {
     className: 'CKExpressInstrumentation',
@@ -60,6 +79,31 @@ export const INSTRUMENTATIONS: Readonly<Record<InstrumentationName, Instrumentat
     className: 'CKMySQL2Instrumentation',
     modules: ['mysql2'],
     load: () => (require('./mysql2') as typeof import('./mysql2')).CKMySQL2Instrumentation,
+  },
+  redis: {
+    className: 'CKRedisInstrumentation',
+    modules: ['redis', '@redis/client'],
+    load: () => (require('./redis') as typeof import('./redis')).CKRedisInstrumentation,
+  },
+  koa: {
+    className: 'CKKoaInstrumentation',
+    modules: ['koa'],
+    load: () => (require('./koa') as typeof import('./koa')).CKKoaInstrumentation,
+  },
+  fastify: {
+    className: 'CKFastifyInstrumentation',
+    modules: ['fastify'],
+    load: () => (require('./fastify') as typeof import('./fastify')).CKFastifyInstrumentation,
+  },
+  amqplib: {
+    className: 'CKAmqplibInstrumentation',
+    modules: ['amqplib'],
+    load: () => (require('./amqplib') as typeof import('./amqplib')).CKAmqplibInstrumentation,
+  },
+  kafkajs: {
+    className: 'CKKafkaJsInstrumentation',
+    modules: ['kafkajs'],
+    load: () => (require('./kafkajs') as typeof import('./kafkajs')).CKKafkaJsInstrumentation,
   },
 };
 /* eslint-enable @typescript-eslint/no-require-imports */

@@ -26,12 +26,15 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import type { CKConfig } from '../config/types';
 import type { GraphElement } from '../graph/types';
+import { firstExportFailureWarner, metricsDestination } from '../lifecycle/startup';
 import { logger, describeError } from '../logger';
 import type { GraphPathRecorder } from './types';
 import { EMPTY_SNAPSHOT, type IntervalSnapshot } from './path-series';
 import { PathStore } from './path-store';
 import { buildPathMetricData } from './path-metric-data';
 import { createConfiguredReader, isPrometheusReader } from './readers';
+import { writeIntervalSync } from './logging-exporter';
+import { onExitSync } from '../lifecycle/exit';
 
 /** What GraphPathMetrics keeps of the lazily loaded RuntimeMetrics. */
 interface RuntimeMetricsHandle {
@@ -61,6 +64,8 @@ export class GraphPathMetrics implements GraphPathRecorder {
   /** Whether span export is configured: only then is a `signal=traces` failure series reported. */
   private readonly spanExportConfigured: boolean;
   private shutdownPromise: Promise<void> | undefined;
+  /** Unregisters the `'exit'` write of the LOGGING reporter's last interval (docs/lifecycle.md). */
+  private removeExitWrite: (() => void) | undefined;
   /** Node runtime metrics, when `metrics.runtime_enabled` (runtime-metrics.ts, loaded lazily). */
   private readonly runtime: RuntimeMetricsHandle | undefined;
 
@@ -75,13 +80,15 @@ export class GraphPathMetrics implements GraphPathRecorder {
     });
     const active = config.enabled && config.telemetry.metricsEnabled;
     const serviceName = stringAttribute(resource.attributes['service.name']) ?? config.serviceName;
+    const warnFirstFailure = firstExportFailureWarner('metrics', metricsDestination(config));
     this.reader = active
       ? createConfiguredReader({
           config,
           serviceName,
           snapshotFor: (metrics) => this.snapshots.get(metrics),
-          onExportFailure: () => {
+          onExportFailure: (error) => {
             this.exportFailures++;
+            warnFirstFailure(error);
           },
         })
       : undefined;
@@ -92,6 +99,12 @@ export class GraphPathMetrics implements GraphPathRecorder {
     this.meterProvider = new MeterProvider({ resource, readers });
     this.createSelfMetrics();
     if (active && config.metrics.runtimeEnabled) this.runtime = this.startRuntimeMetrics(readers.length > 0);
+    if (this.reader && config.reporting.metricReporterType === 'LOGGING') {
+      // process.exit() skips the async export: the current interval is written synchronously.
+      this.removeExitWrite = onExitSync(() => {
+        if (this.recording) writeIntervalSync(serviceName, this.store.collectInterval(), config.reporting.logFile);
+      });
+    }
   }
 
   /**
@@ -152,6 +165,7 @@ export class GraphPathMetrics implements GraphPathRecorder {
     if (!this.shutdownPromise) {
       // The final collection inside shutdown still sees what was recorded before this call.
       this.shutdownPromise = this.meterProvider.shutdown().finally(() => {
+        this.removeExitWrite?.();
         this.runtime?.stop();
         this.recording = false;
         this.store.clear();

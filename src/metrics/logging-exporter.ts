@@ -60,6 +60,21 @@ function seconds(value: number): number {
   return Number.isFinite(value) ? Math.round(value * 1e6) / 1e6 : 0;
 }
 
+/** The `ck.path` lines of one interval, newline-terminated ('' for none). */
+export function loggingRowsText(service: string, snapshot: IntervalSnapshot): string {
+  let text = '';
+  for (const row of snapshot.rows) text += JSON.stringify(toLoggingRow(service, snapshot, row)) + '\n';
+  return text;
+}
+
+/** Synchronous write of one interval, for `'exit'` (docs/lifecycle.md); file empty = stdout. */
+export function writeIntervalSync(service: string, snapshot: IntervalSnapshot, file: string): void {
+  const text = loggingRowsText(service, snapshot);
+  if (text === '') return;
+  if (file) fs.appendFileSync(file, text);
+  else fs.writeSync(1, text);
+}
+
 export class LoggingMetricExporter implements PushMetricExporter {
   private shutdownCalled = false;
   private pending = new Set<Promise<void>>();
@@ -80,9 +95,7 @@ export class LoggingMetricExporter implements PushMetricExporter {
     let text = '';
     try {
       const snapshot = this.snapshotFor(metrics);
-      if (snapshot) {
-        for (const row of snapshot.rows) text += JSON.stringify(toLoggingRow(this.service, snapshot, row)) + '\n';
-      }
+      if (snapshot) text += loggingRowsText(this.service, snapshot);
       text += runtimeLoggingLines(this.service, metrics); // '' unless metrics.runtime_enabled
     } catch (err) {
       resultCallback({ code: ExportResultCode.FAILED, error: err instanceof Error ? err : new Error(describeError(err)) });

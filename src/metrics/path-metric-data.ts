@@ -44,8 +44,24 @@ export interface PathMetricOptions {
   durationAs: 'exponential' | 'explicit';
 }
 
-/** Latency bucket bounds (seconds) for readers that need explicit-bucket histograms. */
-export const PROMETHEUS_BOUNDARIES: readonly number[] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/**
+ * Latency bucket bounds (seconds) for readers that need explicit-bucket histograms (Prometheus).
+ * Chosen so PromQL's histogram_quantile over buckets summed across instances is within a stated
+ * error (docs/fleet-percentiles.md): eight buckets per doubling, 2^(j/8) s for j = -80..27
+ * (0.98 ms .. 10.4 s), so the worst-case relative error there is 2^(1/8) - 1 = 9.05 % (plus the HDR
+ * resolution, 0.4 %); octaves below (122 µs, 244 µs, 488 µs) and above (16, 32, 64 s). Powers of
+ * two line up with the exponential buckets the store keeps (a bucket at scale >= 3 falls inside one
+ * explicit bucket), so re-bucketing adds no error. Labels are rounded to 4 significant digits
+ * (`le="0.001065"`), far inside the 0.5 % gap between a scale-6 bucket midpoint and these bounds.
+ * 114 bounds: 117 series per path and instance (115 buckets, _sum, _count).
+ */
+export const PROMETHEUS_BOUNDARIES: readonly number[] = Object.freeze(
+  [
+    ...[-13, -12, -11].map((e) => Math.pow(2, e)),
+    ...Array.from({ length: 108 }, (_, i) => Math.pow(2, (i - 80) / 8)),
+    ...[4, 5, 6].map((e) => Math.pow(2, e)),
+  ].map((b) => Number(b.toPrecision(4)))
+);
 
 export function buildPathMetricData(snapshot: IntervalSnapshot, options: PathMetricOptions): MetricData[] {
   const endTime = millisToHrTime(snapshot.time);

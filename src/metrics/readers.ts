@@ -29,6 +29,7 @@ import {
 import type { OTLPMetricExporter as OTLPGrpcMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
 import type * as PrometheusModule from '@opentelemetry/exporter-prometheus';
 import type { CKConfig, MetricTemporality } from '../config/types';
+import { markOwnServer } from '../lifecycle/own-endpoints';
 import { logger, describeError } from '../logger';
 import { LoggingMetricExporter } from './logging-exporter';
 import { speedUpPrometheusSerializer } from './prometheus-serializer';
@@ -44,7 +45,8 @@ export interface ReaderContext {
   /** service.name for LOGGING rows. */
   serviceName: string;
   snapshotFor: (metrics: ResourceMetrics) => IntervalSnapshot | undefined;
-  onExportFailure: () => void;
+  /** Called once per failed or timed-out export, with the exporter's error. */
+  onExportFailure: (error?: unknown) => void;
 }
 
 /** Creates the configured reader; undefined for NONE or when it cannot be created (warned). */
@@ -137,7 +139,8 @@ interface GrpcHelpers {
 }
 
 function grpcHelpers(): GrpcHelpers {
-  const exporterDir = path.dirname(require.resolve('@opentelemetry/exporter-metrics-otlp-grpc/package.json'));
+  // The package's entry, not its package.json: the newest line's exports map no longer lists it.
+  const exporterDir = path.dirname(require.resolve('@opentelemetry/exporter-metrics-otlp-grpc'));
   const base = require.resolve('@opentelemetry/otlp-grpc-exporter-base', { paths: [exporterDir] });
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: only for the OTLP/gRPC exporter
   return require(base) as GrpcHelpers;
@@ -193,9 +196,15 @@ function createPrometheusReader(config: CKConfig): MetricReader {
       );
     }
   });
+  // Scrapes are not app traffic (src/lifecycle/own-endpoints.ts). `_server` is the exporter's
+  // http.Server (0.2xx line); test/integration/self-traffic.test.ts fails if that ever changes.
+  markOwnServer((exporter as unknown as { _server?: unknown })._server);
   // Same text, built once per series instead of per line (src/metrics/prometheus-serializer.ts).
   speedUpPrometheusSerializer((exporter as unknown as { _serializer?: unknown })._serializer);
-  return exporter;
+  // Releases of exporter-prometheus pin an exact sdk-metrics, which may be a nested copy beside
+  // ours: the reader works across copies, only TypeScript's private-member check does not.
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- needed on that newest line only
+  return exporter as unknown as MetricReader;
 }
 
 const PROMETHEUS_PACKAGE = '@opentelemetry/exporter-prometheus';
@@ -241,7 +250,7 @@ export class CountingExporter implements PushMetricExporter {
   constructor(
     readonly inner: PushMetricExporter,
     private readonly temporality: MetricTemporality,
-    private readonly onFailure: () => void
+    private readonly onFailure: (error?: unknown) => void
   ) {}
 
   export(metrics: ResourceMetrics, resultCallback: (result: ExportResult) => void): void {
@@ -249,7 +258,13 @@ export class CountingExporter implements PushMetricExporter {
     const done = (result: ExportResult): void => {
       if (called) return;
       called = true;
-      if (result.code !== ExportResultCode.SUCCESS) this.onFailure();
+      if (result.code !== ExportResultCode.SUCCESS) {
+        try {
+          this.onFailure(result.error);
+        } catch {
+          // reporting a failure must not break the export callback chain
+        }
+      }
       try {
         resultCallback(result);
       } catch (err) {

@@ -14,12 +14,15 @@ import {
   httpClientElement,
   httpServiceElement,
   messagingElement,
+  destinationTemplate,
   routeTemplate,
+  UNMATCHED_ROUTE,
 } from '../graph';
 import { summarizeSql } from '../sql/summary';
 import type { GraphElement } from '../graph/types';
 import { firstNumber, firstString } from './attributes';
 import {
+  ATTR_CK_HTTP_FRAMEWORK,
   DB_NAMESPACE_KEYS,
   DB_OPERATION_KEYS,
   DB_STATEMENT_KEYS,
@@ -29,6 +32,7 @@ import {
   HTTP_ROUTE_KEYS,
   HTTP_STATUS_KEYS,
   MESSAGING_DESTINATION_KEYS,
+  MESSAGING_ROUTING_KEY_KEYS,
   MESSAGING_SYSTEM_KEYS,
   MONGO_COMMAND_COLLECTION,
   RPC_GRPC_STATUS_KEYS,
@@ -48,6 +52,15 @@ function hasErrorStatus(span: ReadableSpan): boolean {
   return span.status.code === SpanStatusCode.ERROR;
 }
 
+/**
+ * A server span without a framework route: `(unmatched)` when the request reached a framework's
+ * router (scanners probing random URLs cannot fill the series cap), else a template of its path.
+ */
+function unroutedName(attributes: ReadableSpan['attributes']): string {
+  if (attributes[ATTR_CK_HTTP_FRAMEWORK] !== undefined) return UNMATCHED_ROUTE;
+  return routeTemplate(firstString(attributes, URL_PATH_KEYS) ?? '/');
+}
+
 export const httpServerMapper: SpanMapper = {
   name: 'http-server',
   kinds: [SpanKind.SERVER],
@@ -55,7 +68,7 @@ export const httpServerMapper: SpanMapper = {
   map(span) {
     const attributes = span.attributes;
     const method = firstString(attributes, HTTP_METHOD_KEYS) ?? 'GET';
-    const route = firstString(attributes, HTTP_ROUTE_KEYS) ?? routeTemplate(firstString(attributes, URL_PATH_KEYS) ?? '/');
+    const route = firstString(attributes, HTTP_ROUTE_KEYS) ?? unroutedName(attributes);
     return httpServiceElement(method, route);
   },
   // A server error is a 5xx; a 4xx (including a filter's 403) is the client's problem.
@@ -153,6 +166,10 @@ export const databaseMapper: SpanMapper = {
   isError: hasErrorStatus,
 };
 
+/**
+ * `<system> <destination>` (docs/messaging.md): the destination name, else (RabbitMQ's default
+ * exchange, whose name is empty) the routing key, i.e. the queue; ids collapsed to `{id}`.
+ */
 function messagingMapper(kind: 'consumer' | 'producer'): SpanMapper {
   return {
     name: `messaging-${kind}`,
@@ -160,8 +177,9 @@ function messagingMapper(kind: 'consumer' | 'producer'): SpanMapper {
     markers: MESSAGING_SYSTEM_KEYS,
     map(span) {
       const system = firstString(span.attributes, MESSAGING_SYSTEM_KEYS) ?? 'unknown';
-      const destination = firstString(span.attributes, MESSAGING_DESTINATION_KEYS) ?? 'unknown';
-      return messagingElement(kind, system, destination);
+      const destination =
+        firstString(span.attributes, MESSAGING_DESTINATION_KEYS) ?? firstString(span.attributes, MESSAGING_ROUTING_KEY_KEYS) ?? 'unknown';
+      return messagingElement(kind, system, destinationTemplate(destination));
     },
     isError: hasErrorStatus,
   };

@@ -23,7 +23,7 @@ import {
 } from '@opentelemetry/api';
 import { isTracingSuppressed } from '@opentelemetry/core';
 import { SamplingDecision, type Sampler } from '@opentelemetry/sdk-trace-base';
-import { PathState, getExtractedPathState, pathStateOf } from '../graph';
+import { PathState, getExtractedPathState, getPathState, refineEntryFromRoute } from '../graph';
 import { CKSpan, type SpanOwner } from './ck-span';
 import { newSpanId, newTraceId } from './ids';
 
@@ -89,7 +89,14 @@ export class CKTracer implements Tracer {
           : new PathState(this.shared.serviceName, extracted.key, extracted.flags, extracted.incomingRoute);
       pathState.entrySpanId = spanId;
     } else {
-      pathState = (ckParent ? parentSpan.pathState : pathStateOf(parentSpan)) ?? getExtractedPathState(ctx);
+      if (ckParent) {
+        pathState = parentSpan.pathState;
+      } else {
+        // Under a vanilla span (docs/coexistence.md): the request's state through the RPC metadata
+        // or the hidden request span, after taking a route the vanilla framework matched.
+        refineEntryFromRoute(ctx);
+        pathState = getPathState(ctx);
+      }
     }
 
     const links = options.links ?? EMPTY_LINKS;

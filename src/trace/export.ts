@@ -36,8 +36,8 @@ export function isExportSampled(span: Pick<ReadableSpan, 'spanContext'>): boolea
 export interface SpanExportHooks {
   /** Spans dropped: the batch queue was full, or the LOGGING exporter could not keep up. */
   onDropped?: (count: number) => void;
-  /** One failed or timed-out export of a batch. */
-  onExportFailure?: () => void;
+  /** One failed or timed-out export of a batch, with the exporter's error. */
+  onExportFailure?: (error?: unknown) => void;
 }
 
 /**
@@ -67,6 +67,16 @@ export function dropCountingMeterProvider(onDropped: (count: number) => void): M
 }
 
 /** Forwards export-sampled spans to a BatchSpanProcessor; never throws, never rejects. */
+/**
+ * SDK 2.x: `new BatchSpanProcessor(exporter, config)`; the 3.x line (`@opentelemetry/sdk-trace`)
+ * takes one options object holding the exporter. The 2.x constructor declares both parameters
+ * (length 2); 3.x's one options parameter (README "Upstream compatibility").
+ */
+function newBatchSpanProcessor(exporter: SpanExporter, config: Record<string, unknown>): BatchSpanProcessor {
+  const Processor = BatchSpanProcessor as unknown as new (...args: unknown[]) => BatchSpanProcessor;
+  return Processor.length >= 2 ? new Processor(exporter, config) : new Processor({ exporter, ...config });
+}
+
 export class ExportSpanProcessor implements SpanProcessor {
   private readonly batch: BatchSpanProcessor;
 
@@ -75,7 +85,7 @@ export class ExportSpanProcessor implements SpanProcessor {
     batch: CKConfig['tracing']['batch'],
     onDropped?: (count: number) => void
   ) {
-    this.batch = new BatchSpanProcessor(exporter, {
+    this.batch = newBatchSpanProcessor(exporter, {
       scheduledDelayMillis: batch.scheduleDelayMillis,
       maxQueueSize: batch.maxQueueSize,
       maxExportBatchSize: batch.maxExportBatchSize,
@@ -115,7 +125,9 @@ async function guard(what: string, fn: () => Promise<void>): Promise<void> {
   try {
     await fn();
   } catch (err) {
-    logger.once('warn', `span-export:${what}`, `span export ${what} failed: ${describeError(err)}`);
+    // A flush or shutdown fails because its export failed, which GuardedSpanExporter already
+    // reported (first failure at warn, with the endpoint): a second warning would say it again.
+    logger.once('debug', `span-export:${what}`, `span export ${what} failed: ${describeError(err)}`);
   }
 }
 
@@ -127,7 +139,7 @@ export class GuardedSpanExporter implements SpanExporter {
   constructor(
     readonly inner: SpanExporter,
     private readonly label: string,
-    private readonly onFailure?: () => void
+    private readonly onFailure?: (error?: unknown) => void
   ) {}
 
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
@@ -137,16 +149,20 @@ export class GuardedSpanExporter implements SpanExporter {
       called = true;
       if (result.code !== ExportResultCode.SUCCESS) {
         this.failures++;
-        try {
-          this.onFailure?.();
-        } catch {
-          // counting must not break the export callback chain
+        if (this.onFailure) {
+          // the owner counts it and logs the first one with the endpoint (src/lifecycle/startup.ts)
+          try {
+            this.onFailure(result.error);
+          } catch {
+            // counting must not break the export callback chain
+          }
+        } else {
+          logger.once(
+            'warn',
+            `span-export-failed:${this.label}`,
+            `${this.label} span export failed (${describeError(result.error)}); later failures are not logged`
+          );
         }
-        logger.once(
-          'warn',
-          `span-export-failed:${this.label}`,
-          `${this.label} span export failed (${describeError(result.error)}); later failures are not logged`
-        );
       }
       resultCallback(result);
     };

@@ -3,17 +3,71 @@
  * the value and what was expected, and the key keeps the value of the next-lower source.
  */
 import test from 'ava';
-import { defaultConfig } from '../../src/config';
+import { ConfigError, defaultConfig, resolveConfig } from '../../src/config';
 import { fixture, resolve, warningWith } from './helpers';
 
 const defaults = defaultConfig();
 
-test('wrong type: a non-boolean CK_ENABLED warns and falls back', (t) => {
+test('fail-safe: an unrecognised CK_ENABLED value disables the agent, with one warning', (t) => {
   const { config, warnings } = resolve({}, { CK_ENABLED: 'maybe' });
-  t.is(config.enabled, true);
+  t.false(config.enabled);
   const w = warningWith(warnings, 'env CK_ENABLED', 'enabled', '"maybe"');
-  t.regex(w, /expected true or false/);
-  t.regex(w, /using the value from defaults$/);
+  t.regex(w, /expected true or false \(or yes \/ no, on \/ off, 1 \/ 0\)\); ck-agent is disabled$/);
+  t.is(warnings.length, 1);
+});
+
+test('fail-safe: a higher source that sets enabled validly still wins over an unrecognised lower one', (t) => {
+  const { config, warnings } = resolve({ enabled: true }, { CK_ENABLED: 'maybe' });
+  t.true(config.enabled);
+  warningWith(warnings, 'env CK_ENABLED', '"maybe"', 'ck-agent is disabled');
+});
+
+for (const [text, expected] of [
+  ['yes', true],
+  ['no', false],
+  ['ON', true],
+  ['off', false],
+  [' Yes ', true],
+  ['0', false],
+  ['TRUE', true],
+] as const) {
+  test(`booleans: ${JSON.stringify(text)} -> ${expected} (CK_ENABLED, a data-capture switch), no warning`, (t) => {
+    const { config, warnings } = resolve({}, { CK_ENABLED: text, CK_DATA_CAPTURE_HTTP_BODY_REQUEST: text });
+    t.is(config.enabled, expected);
+    t.is(config.dataCapture.httpBody.request, expected);
+    t.deepEqual(warnings, []);
+  });
+}
+
+test('fail-safe lists: instrumentations and propagation_formats drop only their invalid entries', (t) => {
+  const { config, warnings } = resolve({ propagationFormats: ['b3', 'jaeger', 'baggage'] }, { CK_INSTRUMENTATIONS: 'http, kafka,pg,nope' });
+  t.deepEqual(config.instrumentations, ['http', 'pg']);
+  t.deepEqual(config.propagationFormats, ['B3', 'BAGGAGE']);
+  t.regex(
+    warningWith(warnings, 'env CK_INSTRUMENTATIONS', 'instrumentations'),
+    /invalid entries from env CK_INSTRUMENTATIONS for instrumentations: "kafka", "nope" \(expected a list of http, .*\); dropped, keeping http,pg$/
+  );
+  t.regex(
+    warningWith(warnings, 'init option propagationFormats', 'propagation_formats'),
+    /invalid entry .*: "jaeger" .*; dropped, keeping B3,BAGGAGE$/
+  );
+  t.is(warnings.length, 2);
+});
+
+test('fail-safe lists: a list with no valid entry at all falls back to the next-lower source', (t) => {
+  const { config, warnings } = resolve({}, { HT_INSTRUMENTATIONS: 'http,express', CK_INSTRUMENTATIONS: 'kafka' });
+  t.deepEqual(config.instrumentations, ['http', 'express']);
+  warningWith(warnings, 'env CK_INSTRUMENTATIONS', '"kafka"', 'using the value from env HT_INSTRUMENTATIONS');
+});
+
+test('strict mode: the error lists the problems without a fallback (nothing falls back in strict mode)', (t) => {
+  const error = t.throws(() => resolveConfig({ strict: true }, { CK_METRICS_MAX_PATHS: '-1', CK_INSTRUMENTATIONS: 'http,kafka' }), {
+    instanceOf: ConfigError,
+  });
+  t.regex(error.message, /strict mode/);
+  t.regex(error.message, /CK_METRICS_MAX_PATHS for metrics.max_paths: "-1" \(expected an integer > 0\)$/m);
+  t.regex(error.message, /"kafka"/);
+  t.notRegex(error.message, /using the value from|keeping/);
 });
 
 test('wrong type: init option of the wrong type falls back to the env value', (t) => {
@@ -45,7 +99,7 @@ test('unknown enum values warn and fall back', (t) => {
       HT_REPORTING_TRACE_REPORTER_TYPE: 'ZIPKIN',
       OTEL_TRACES_SAMPLER: 'jaeger_remote',
       CK_METRICS_TEMPORALITY: 'sometimes',
-      CK_INSTRUMENTATIONS: 'http,kafka',
+      CK_INSTRUMENTATIONS: 'kafka',
     }
   );
   t.is(config.reporting.traceReporterType, 'ZIPKIN');
@@ -156,8 +210,6 @@ test('bad-values.yaml: each invalid value warns with its key and falls back to t
   const file = fixture('bad-values.yaml');
   const { config, warnings } = resolve({}, { CK_CONFIG_FILE: file });
   const keys = [
-    'enabled',
-    'propagation_formats',
     'resource_attributes',
     'reporting.endpoint',
     'reporting.trace_reporter_type',
@@ -172,8 +224,11 @@ test('bad-values.yaml: each invalid value warns with its key and falls back to t
     'log_level',
   ];
   for (const key of keys) warningWith(warnings, `from file ${file} for ${key}:`, 'using the value from defaults');
-  t.is(warnings.length, keys.length, warnings.join('\n'));
-  const fresh = defaultConfig();
+  // the two fail-safe keys: enabled turns off, the list keeps its valid entry
+  warningWith(warnings, `from file ${file} for enabled:`, 'ck-agent is disabled');
+  warningWith(warnings, `from file ${file} for propagation_formats:`, '"JAEGER"', 'dropped, keeping TRACECONTEXT');
+  t.is(warnings.length, keys.length + 2, warnings.join('\n'));
+  const fresh = { ...defaultConfig(), enabled: false, propagationFormats: ['TRACECONTEXT'] };
   t.deepEqual(JSON.parse(JSON.stringify(config)), JSON.parse(JSON.stringify(fresh)));
 });
 
@@ -347,9 +402,9 @@ test('OTLP protocol: an unknown value warns and changes nothing', (t) => {
 
 test('OTEL_SDK_DISABLED and OTEL_LOG_LEVEL with junk values warn with what they accept', (t) => {
   const { config, warnings } = resolve({}, { OTEL_SDK_DISABLED: 'yes please', OTEL_LOG_LEVEL: 'chatty' });
-  t.true(config.enabled);
+  t.false(config.enabled, 'an unrecognised value for enabled fails safe, whatever variable carries it');
   t.is(config.logLevel, 'warn');
-  warningWith(warnings, 'env OTEL_SDK_DISABLED', 'enabled', '"yes please"', 'expected true or false');
+  warningWith(warnings, 'env OTEL_SDK_DISABLED', 'enabled', '"yes please"', 'expected true or false', 'ck-agent is disabled');
   warningWith(warnings, 'env OTEL_LOG_LEVEL', 'log_level', '"chatty"', 'none, error, warn, info, debug, verbose, all');
 });
 

@@ -75,7 +75,21 @@ test('defaultConfig follows the config.md tables', (t) => {
     'ssn',
   ]);
   t.false(c.redaction.applyToFilters);
-  t.deepEqual(c.instrumentations, ['http', 'express', 'grpc', 'ioredis', 'mongodb', 'pg', 'mysql2']);
+  t.deepEqual(c.instrumentations, [
+    'http',
+    'undici',
+    'express',
+    'koa',
+    'fastify',
+    'grpc',
+    'ioredis',
+    'redis',
+    'mongodb',
+    'pg',
+    'mysql2',
+    'amqplib',
+    'kafkajs',
+  ]);
   t.is(c.slowSpanThresholdMs, 100);
   t.is(c.logLevel, 'warn');
   t.false(c.strict);

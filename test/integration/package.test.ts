@@ -60,6 +60,7 @@ test('a fresh clone packs (prepack builds) into a tarball that installs and work
     'CKMongoDBInstrumentation',
     'CKPgInstrumentation',
     'CKMySQL2Instrumentation',
+    'CKUndiciInstrumentation',
     'registerFilter',
     'unregisterFilter',
     'CKRoutePropagator',
@@ -122,4 +123,28 @@ console.log(filter.name, size);
     t.is(run.status, 0, `${flag}: ${run.stderr}`);
     t.is(run.stdout.trim(), 'app ran');
   }
+  // The `ck-agent` bin is linked and runs from the installed package (docs/paths-cli.md).
+  const rows = path.join(app, 'paths.jsonl');
+  fs.writeFileSync(
+    rows,
+    JSON.stringify({
+      type: 'ck.path',
+      service: 'packed',
+      pathKey: '4f1c2a9be07d3318',
+      parentKey: '0000000000000000',
+      element: { type: 'HTTP_SERVICE', name: 'GET /x', role: 'entry' },
+      calls: 3,
+      errors: 0,
+      p50: 0.001,
+      p90: 0.001,
+      p95: 0.001,
+      p99: 0.002,
+      max: 0.002,
+      intervalStart: '2026-11-21T10:00:00.000Z',
+      intervalEnd: '2026-11-21T10:00:05.000Z',
+    }) + '\n'
+  );
+  const bin = spawnSync(path.join(app, 'node_modules/.bin/ck-agent'), ['paths', '--from', rows], { cwd: app, encoding: 'utf8' });
+  t.is(bin.status, 0, bin.stderr);
+  t.regex(bin.stdout, /^packed {2}GET \/x +calls 3 /m);
 });

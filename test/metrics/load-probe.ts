@@ -5,6 +5,7 @@
  * one JSON object on stdout: the packages under node_modules that were loaded by doing so, and
  * whether the hdr-histogram-js package index was loaded.
  */
+import { devNull } from 'node:os';
 import type { MetricReporterType } from '../../src/config/types';
 import { testConfig, testResource, httpEntry } from './helpers';
 
@@ -21,7 +22,8 @@ function packageOf(file: string): string | undefined {
 
 const type = process.argv[2] as MetricReporterType;
 const config = testConfig({
-  reporting: { metricReporterType: type, metricEndpoint: 'http://127.0.0.1:1' },
+  // LOGGING writes its last interval on exit (docs/lifecycle.md): not onto this probe's stdout.
+  reporting: { metricReporterType: type, metricEndpoint: 'http://127.0.0.1:1', logFile: devNull },
   metrics: { prometheusHost: '127.0.0.1', prometheusPort: 0 },
 });
 const resource = testResource();

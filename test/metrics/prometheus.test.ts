@@ -2,6 +2,7 @@ import test from 'ava';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import { GraphPathMetrics } from '../../src/metrics';
+import { PROMETHEUS_BOUNDARIES } from '../../src/metrics/path-metric-data';
 import { logger } from '../../src/logger';
 import { testConfig, testResource, httpEntry, dbExit, freePort } from './helpers';
 
@@ -89,9 +90,14 @@ test('PROMETHEUS: a scrape serves ck_path_* series with labels and the self-metr
   t.is(samples.find((s) => s.name === 'ck_path_duration_count' && isHttp(s))!.value, 10);
   t.true(Math.abs(samples.find((s) => s.name === 'ck_path_duration_sum' && isHttp(s))!.value - 0.55) < 1e-9);
   const buckets = samples.filter((s) => s.name === 'ck_path_duration_bucket' && isHttp(s));
+  t.is(buckets.length, PROMETHEUS_BOUNDARIES.length + 1, 'every bound and +Inf');
   t.is(buckets.find((s) => s.labels.le === '+Inf')!.value, 10);
-  t.is(buckets.find((s) => s.labels.le === '0.05')!.value, 5, '10..50 ms are <= 0.05 s');
-  t.is(buckets.find((s) => s.labels.le === '0.1')!.value, 10);
+  // The first bound at or above 50 ms (52.56 ms) holds 10..50 ms; the one above 100 ms all ten.
+  const at = (seconds: number) => buckets.find((s) => s.labels.le !== '+Inf' && Number(s.labels.le) >= seconds)!;
+  t.is(at(0.05).labels.le, '0.05256');
+  t.is(at(0.05).value, 5, '10..50 ms are <= 52.56 ms');
+  t.is(at(0.048).value, 4, '... and 10..40 ms are <= 48.23 ms');
+  t.is(at(0.1).value, 10);
   t.is(samples.find((s) => s.name === 'ck_agent_paths_active')!.value, 2);
   t.truthy(samples.find((s) => s.name === 'ck_agent_export_failures_total'));
 

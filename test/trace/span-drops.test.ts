@@ -75,7 +75,11 @@ test('ck.agent.spans.dropped equals the spans the batch queue dropped; failed sp
   t.is(traces!.value, guarded.failures, 'one count per failed batch');
   t.is(metrics!.value, 0, 'metric exports succeeded');
 
-  t.is(warnings.filter((w) => w.includes('span export failed')).length, 1, 'the first failure is logged once, with the error');
+  t.is(
+    warnings.filter((w) => /^span export to OTLP\/HTTP http:\/\/127.0.0.1:\d+\/v1\/traces failed: \S/.test(w)).length,
+    1,
+    'the first failure is logged once, with the endpoint and the error'
+  );
 });
 
 test('dropCountingMeterProvider counts only queue_full drops of the span processor metric', (t) => {

@@ -11,21 +11,29 @@
  * - Spans: per-middleware spans are skipped by default (`ignoreLayersType: ['middleware']`), so an
  *   Express route costs the HTTP server span plus one request-handler span. A user
  *   `ignoreLayersType` replaces the default.
+ * - Unmatched: patch.ts marks every request that reaches the app; one no route (nor mounted
+ *   path) matched is named `<METHOD> (unmatched)` at span end, never after its URL.
  * - Body-stage filters need no Express code: they run when the request body ends, which is inside
  *   the body-parsing middleware, before it calls next() (../http/server.ts).
+ * - Enabling it enables CK http when none is enabled (base.ts `requiresHttp`).
  */
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { ExpressInstrumentation, ExpressLayerType, type ExpressInstrumentationConfig } from '@opentelemetry/instrumentation-express';
 import type { InstrumentationContext } from '../../capture/context';
 import { CKInstrumentation } from '../base';
 import { chainHooks } from '../guard';
+import { extendUpstream } from '../upstream';
+import { APP_REACHED_PATCH } from './patch';
 import { refineEntryToRoute } from './route';
+
+const RoutedExpressInstrumentation = extendUpstream(ExpressInstrumentation, { patches: [APP_REACHED_PATCH] });
 
 export class CKExpressInstrumentation extends CKInstrumentation<ExpressInstrumentationConfig> {
   readonly libraryName = 'express';
+  protected override readonly requiresHttp = true;
 
   protected createUpstream(_context: InstrumentationContext, userConfig: ExpressInstrumentationConfig): Instrumentation {
-    return new ExpressInstrumentation({
+    return new RoutedExpressInstrumentation({
       ...userConfig,
       enabled: false,
       ignoreLayersType: userConfig.ignoreLayersType ?? [ExpressLayerType.MIDDLEWARE],

@@ -7,12 +7,15 @@
  *   `rpc.*` attributes upstream sets right after start (service.ts): the graph processor names
  *   the GRPC_SERVICE entry when the span starts, like every other entry.
  * - Gap patch: GrpcGapPatcher, enabled after upstream so its wrappers sit outside upstream's.
+ * - channel.ts: upstream finds the channel through grpc-js's own `Client.prototype.getChannel`,
+ *   never through an RPC of that name.
  */
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { GrpcInstrumentation, type GrpcInstrumentationConfig } from '@opentelemetry/instrumentation-grpc';
 import type { InstrumentationContext } from '../../capture/context';
 import { CKInstrumentation } from '../base';
 import { extendUpstream } from '../upstream';
+import { resolveChannelSafely } from './channel';
 import { GrpcGapPatcher } from './patch';
 import { withServerRpcAttributes } from './service';
 
@@ -24,7 +27,9 @@ export class CKGrpcInstrumentation extends CKInstrumentation<CKGrpcInstrumentati
   readonly libraryName = 'grpc';
 
   protected createUpstream(_context: InstrumentationContext, userConfig: CKGrpcInstrumentationConfig): Instrumentation {
-    return new ExtendedGrpcInstrumentation({ ...userConfig, enabled: false });
+    const upstream = new ExtendedGrpcInstrumentation({ ...userConfig, enabled: false });
+    resolveChannelSafely(upstream); // an RPC named GetChannel must not recurse (channel.ts)
+    return upstream;
   }
 
   protected override createGapPatches(context: InstrumentationContext): Instrumentation[] {

@@ -10,10 +10,12 @@
  * - Patch: the request gate (gate.ts), chained inside upstream's patch of `http` / `https`.
  */
 import { ClientRequest, IncomingMessage, ServerResponse } from 'http';
-import type { Span } from '@opentelemetry/api';
+import { context as apiContext, type Span } from '@opentelemetry/api';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { HttpInstrumentation, type HttpInstrumentationConfig } from '@opentelemetry/instrumentation-http';
 import type { InstrumentationContext } from '../../capture/context';
+import { refineEntryFromRoute } from '../../graph';
+import { isOwnEndpointRequest } from '../../lifecycle/own-endpoints';
 import { CKInstrumentation } from '../base';
 import { chainHooks } from '../guard';
 import { extendUpstream } from '../upstream';
@@ -50,13 +52,19 @@ export class CKHttpInstrumentation extends CKInstrumentation<HttpInstrumentation
       }
     };
     const finishHook: FinishHook = (span, request, response) => {
-      if (request instanceof IncomingMessage) onServerFinish(context, span, request, response as ServerResponse);
-      else if (request instanceof ClientRequest) onClientFinish(context, span, request, response as IncomingMessage);
+      if (request instanceof IncomingMessage) {
+        // A route a vanilla framework instrumentation matched (docs/coexistence.md).
+        refineEntryFromRoute(apiContext.active());
+        onServerFinish(context, span, request, response as ServerResponse);
+      } else if (request instanceof ClientRequest) onClientFinish(context, span, request, response as IncomingMessage);
     };
 
+    const userIgnore = userConfig.ignoreIncomingRequestHook;
     return new GatedHttpInstrumentation({
       ...userConfig,
       enabled: false,
+      // The agent's own endpoints (Prometheus scrapes) are never app traffic; then the user's rule.
+      ignoreIncomingRequestHook: (request) => isOwnEndpointRequest(request) || (userIgnore ? userIgnore(request) : false),
       requestHook: chainHooks('http requestHook', requestHook, userConfig.requestHook as HttpHook | undefined),
       responseHook: chainHooks('http responseHook', responseHook, userConfig.responseHook as HttpHook | undefined),
       applyCustomAttributesOnSpan: chainHooks(

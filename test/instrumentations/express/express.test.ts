@@ -113,6 +113,25 @@ for (const [version, express] of Object.entries(versions)) {
   });
 }
 
+for (const [version, express] of Object.entries(versions)) {
+  test.serial(`${version}: a URL no route matches is '<METHOD> (unmatched)'`, async (t) => {
+    const port = await listen(buildApp(express));
+    const probe = `${version}-unmatched`;
+    const status = await new Promise<number>((resolve, reject) => {
+      http
+        .get({ host: '127.0.0.1', port, path: '/nope/abcdef/x', headers: { 'x-probe': probe }, agent: false }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        })
+        .on('error', reject);
+    });
+    t.is(status, 404);
+    const server = (await traceOf(probe)).find((s) => s.kind === 'SERVER')!;
+    t.is(server.attributes['ck.http.framework'], 'express');
+    t.is(server.attributes['ck.path.key'], pathKey(ROOT_KEY, SERVICE, httpServiceElement('GET', '(unmatched)')));
+  });
+}
+
 test.serial('disable → enable', async (t) => {
   expressInstrumentation.disable();
   t.false(expressInstrumentation.isEnabled());
