@@ -4,8 +4,11 @@
  */
 import test from 'ava';
 import { startOtlpReceiver, type ReceivedDataPoint } from '../../fixtures/otlp/receiver';
+import { captureAgentLog } from '../../fixtures/agent-log';
 import { GraphPathMetrics, packageVersion, SCHEMA_URL } from '../../src/metrics';
 import { testConfig, testResource, httpEntry, dbExit, freePort } from './helpers';
+
+const agentLog = captureAgentLog();
 
 const KEY = '4f1c2a9be07d3318';
 const ROOT = '0000000000000000';
@@ -164,4 +167,7 @@ test('collector down: no unhandled rejection, the app keeps running, failures ar
   t.true(failures >= 2, `export failures counted: ${failures}`);
   t.true(appTicks > ticksWhileDown);
   t.deepEqual(unhandled, []);
+  // The first failure is logged once, with the endpoint (docs/first-run.md); the others only counted.
+  t.is(agentLog.matching('warn', new RegExp(`metric export to OTLP/gRPC http://127\\.0\\.0\\.1:${port} failed: `)).length, 1);
+  t.is(agentLog.matching('warn', /metric export/).length, 1, agentLog.lines.join('\n'));
 });
