@@ -57,7 +57,7 @@ test('no collector: one startup line, then exactly one warning per signal with e
   const lines = agentLines(app.output().stderr);
   t.is(
     lines[0],
-    `[ck-agent] info: ck-agent ${version} started: service "first-run-app"; instrumentations http; ` +
+    `[ck-agent] info: ck-agent ${version} started: service "first-run-app"; instrumentations http, undici; ` +
       `metrics OTLP/gRPC ${closed} every 1s; spans OTLP/HTTP ${closed}/v1/traces`
   );
   const metricWarnings = lines.filter((l) => l.startsWith(`[ck-agent] warn: metric export to OTLP/gRPC ${closed} failed: `));
@@ -86,7 +86,7 @@ test('log_startup=false: no startup line; LOGGING to a file is named in the line
     if (logStartup === 'false') t.deepEqual(lines, []);
     else
       t.deepEqual(lines, [
-        `[ck-agent] info: ck-agent ${version} started: service "signal-app"; instrumentations http; metrics LOGGING to file ${logFile} every 60s; spans not exported (trace_reporter_type NONE)`,
+        `[ck-agent] info: ck-agent ${version} started: service "signal-app"; instrumentations http, undici; metrics LOGGING to file ${logFile} every 60s; spans not exported (trace_reporter_type NONE)`,
       ]);
   }
 });
