@@ -22,7 +22,14 @@ function run(args: string[], env: Record<string, string>): Promise<{ stdout: str
       {
         cwd: FIXTURES,
         timeout: 60_000,
-        env: { ...process.env, CK_LOG_LEVEL: 'info', CK_REPORTING_METRIC_REPORTER_TYPE: 'NONE', CK_SERVICE_NAME: 'guard', ...env },
+        env: {
+          ...process.env,
+          CK_LOG_LEVEL: 'info',
+          CK_LOG_STARTUP: 'true',
+          CK_REPORTING_METRIC_REPORTER_TYPE: 'NONE',
+          CK_SERVICE_NAME: 'guard',
+          ...env,
+        },
       },
       (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve({ stdout, stderr }))
     );
