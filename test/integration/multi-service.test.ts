@@ -4,6 +4,7 @@
  * distinct paths whose parents are the gateway's and the orders' keys.
  */
 import test from 'ava';
+import fs from 'fs';
 import http from 'http';
 import path from 'path';
 import { readLogLines, type PathLine } from '../../fixtures/log-lines';
@@ -30,6 +31,7 @@ function get(url: string): Promise<number> {
 
 test('graph paths chain across three services and split by route', async (t) => {
   const cluster = await startCluster({ ordersToInventory: 'http' });
+  t.teardown(() => fs.rmSync(cluster.dir, { recursive: true, force: true }));
   const statuses: number[] = [];
   try {
     for (let i = 0; i < 20; i++) statuses.push(await get(`${cluster.gateway.url}/checkout?sku=${1000 + i}`));
@@ -81,6 +83,7 @@ test('graph paths chain across three services and split by route', async (t) => 
 
 test('the path crosses a gRPC hop: orders -> inventory over gRPC (the demo topology)', async (t) => {
   const cluster = await startCluster({ ordersToInventory: 'grpc' });
+  t.teardown(() => fs.rmSync(cluster.dir, { recursive: true, force: true }));
   try {
     for (let i = 0; i < 10; i++) await get(`${cluster.gateway.url}/checkout?sku=${3000 + i}`);
   } finally {
