@@ -171,6 +171,14 @@ function serviceNameFromResourceAttributes(text: string): unknown {
   return map && map['service.name'] ? map['service.name'] : SKIP;
 }
 
+/** The entries of an OTEL_* comma list, trimmed and lower-cased, empty ones dropped. */
+function listEntries(text: string): string[] {
+  return text
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter((s) => s !== '');
+}
+
 const PROPAGATORS: Record<string, string> = {
   tracecontext: 'TRACECONTEXT',
   baggage: 'BAGGAGE',
@@ -185,10 +193,7 @@ const PROPAGATORS: Record<string, string> = {
 function parsePropagators(text: string, report: Report, source: string, field: FieldSpec): unknown {
   const out: string[] = [];
   let none = false;
-  for (const entry of text
-    .split(',')
-    .map((s) => s.trim().toLowerCase())
-    .filter((s) => s !== '')) {
+  for (const entry of listEntries(text)) {
     if (entry === 'none') none = true;
     else if (PROPAGATORS[entry]) {
       if (!out.includes(PROPAGATORS[entry])) out.push(PROPAGATORS[entry]);
@@ -258,10 +263,7 @@ function parseExporterList(
   source: string,
   field: FieldSpec
 ): unknown {
-  const entries = text
-    .split(',')
-    .map((s) => s.trim().toLowerCase())
-    .filter((s) => s !== '');
+  const entries = listEntries(text);
   const usable = entries.filter((e) => known[e] !== undefined);
   if (usable.length === 0) return new InvalidRaw(text, expected);
   const chosen = usable[0];
@@ -300,10 +302,7 @@ const RESOURCE_DETECTORS: Readonly<Record<string, string>> = {
 function parseResourceDetectors(text: string, report: Report, source: string, field: FieldSpec): unknown {
   const out: string[] = [];
   let none = false;
-  for (const entry of text
-    .split(',')
-    .map((s) => s.trim().toLowerCase())
-    .filter((s) => s !== '')) {
+  for (const entry of listEntries(text)) {
     if (entry === 'none') none = true;
     else if (entry === 'all') return 'all';
     else if (RESOURCE_DETECTORS[entry]) {
