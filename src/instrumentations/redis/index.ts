@@ -19,10 +19,6 @@
  */
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { RedisInstrumentationConfig } from '@opentelemetry/instrumentation-redis';
-// The node-redis 4/5 half of upstream's RedisInstrumentation (which only bundles it with the
-// redis 2/3 half): used directly, so its module definitions are the ones the load-order routine
-// and our patches see.
-import { RedisInstrumentationV4_V5 } from '@opentelemetry/instrumentation-redis/build/src/v4-v5/instrumentation';
 import type { InstrumentationContext } from '../../capture/context';
 import { CKInstrumentation } from '../base';
 import { redisStatement } from '../ioredis/statement';
@@ -30,6 +26,9 @@ import { extendUpstream } from '../upstream';
 import { LATE_COMMANDS_PATCH } from './late-commands';
 import { connectPatches, passThroughWhenDisabled } from './patches';
 import { labelQueuedCommand, nameRedisSpan } from './naming';
+// The node-redis 4/5 half of upstream's RedisInstrumentation, used directly so its module
+// definitions are the ones the load-order routine and our patches see (a version switch).
+import { redisV4V5Class } from './upstream-class';
 
 export type CKRedisInstrumentationConfig = RedisInstrumentationConfig;
 
@@ -46,7 +45,7 @@ export class CKRedisInstrumentation extends CKInstrumentation<CKRedisInstrumenta
     const dbStatementSerializer =
       userConfig.dbStatementSerializer ??
       ((cmdName: string, cmdArgs: Array<string | Buffer>) => redisStatement(cmdName, cmdArgs, maxLength));
-    const Upstream = extendUpstream(RedisInstrumentationV4_V5, {
+    const Upstream = extendUpstream(redisV4V5Class(), {
       beforeSpanStart: nameRedisSpan,
       onSpanStart: labelQueuedCommand,
       patches: [...connectPatches(requireParentSpan), LATE_COMMANDS_PATCH],
