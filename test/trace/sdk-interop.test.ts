@@ -5,7 +5,8 @@
 import test from 'ava';
 import { context, SpanKind, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { SdkTracerProvider } from '../../fixtures/sdk-trace';
 import { CKSpan } from '../../src/trace';
 import { makeProvider, makeResource } from './helpers';
 
@@ -17,7 +18,7 @@ test.after.always(() => {
 
 test('an SDK span started inside a CK span is its child (same trace, parent = CK span)', async (t) => {
   const sdkExporter = new InMemorySpanExporter();
-  const sdk = new BasicTracerProvider({ resource: makeResource('vanilla'), spanProcessors: [new SimpleSpanProcessor(sdkExporter)] });
+  const sdk = new SdkTracerProvider({ resource: makeResource('vanilla'), spanProcessors: [new SimpleSpanProcessor(sdkExporter)] });
   const sdkTracer = sdk.getTracer('vanilla-lib');
   const { provider } = makeProvider();
   const ckTracer = provider.getTracer('ck');
@@ -38,7 +39,7 @@ test('an SDK span started inside a CK span is its child (same trace, parent = CK
 });
 
 test('a CK span started inside an SDK span is its child', async (t) => {
-  const sdk = new BasicTracerProvider({ resource: makeResource('vanilla') });
+  const sdk = new SdkTracerProvider({ resource: makeResource('vanilla') });
   const { provider } = makeProvider();
   const outer = sdk.getTracer('vanilla').startSpan('outer');
   const inner = context.with(trace.setSpan(context.active(), outer), () =>

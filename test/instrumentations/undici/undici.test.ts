@@ -8,10 +8,10 @@
 import test from 'ava';
 import * as http from 'http';
 import type { AddressInfo } from 'net';
-import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { startTestAgent, type PathLine } from '../../../fixtures/db/agent-harness';
 import { captureAgentLog } from '../../../fixtures/agent-log';
+import { SdkTracerProvider } from '../../../fixtures/sdk-trace';
 import { CKHttpInstrumentation } from '../../../src/instrumentations/http';
 import { CKUndiciInstrumentation } from '../../../src/instrumentations/undici';
 
@@ -143,7 +143,7 @@ test.serial(
 for (const order of ['ck-first', 'vanilla-first'] as const) {
   test.serial(`beside a vanilla undici instrumentation (${order}, same global propagator): one ck-route and one traceparent`, async (t) => {
     const vanilla = new UndiciInstrumentation({ enabled: false });
-    vanilla.setTracerProvider(new BasicTracerProvider());
+    vanilla.setTracerProvider(new SdkTracerProvider());
     vanilla.setConfig({ enabled: true });
     // Subscription order is the order the hooks see each request.
     if (order === 'vanilla-first') instrumentation.disable();
