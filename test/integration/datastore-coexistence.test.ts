@@ -68,6 +68,12 @@ for (const order of ['none', 'sdk-first', 'ck-first'] as const) {
       t.is(calls('CACHE', 'redis GET'), 2 * REQUESTS, 'node-redis GET and ioredis GET');
       t.is(calls('DATABASE', 'SELECT'), (withMysql ? 2 : 1) * REQUESTS, 'pg (and mysql2) SELECT');
       t.is(calls('DATABASE', 'FIND items'), REQUESTS, 'mongodb find');
+      const outside = rows.filter((r) => r.element.type !== 'HTTP_SERVICE' && r.pathKey !== key);
+      t.deepEqual(
+        outside.map((r) => `${r.element.type} ${r.element.name}`),
+        [],
+        'nothing outside the request (connects at startup included)'
+      );
 
       if (order !== 'none') {
         const vanilla = JSON.parse((await send(f.ports.express, { path: '/__vanilla' })).body.toString()) as VanillaSpan[];
