@@ -10,6 +10,7 @@ import type { Instrumentation, InstrumentationConfig } from '@opentelemetry/inst
 import { ensureAgent, type CKAgent } from '../agent';
 import type { InstrumentationContext } from '../capture/context';
 import { describeError, logger } from '../logger';
+import { keepWrappersBesideVanilla } from './coexist-wrap';
 import { ModuleCopies, patchLoadedModules } from './loaded-modules';
 import { INSTRUMENTATIONS, type InstrumentationName } from './registry';
 import { installWrapperSafetyNet } from './safe-wrap';
@@ -53,6 +54,12 @@ export abstract class CKInstrumentation<TConfig extends InstrumentationConfig = 
    */
   protected readonly requiresHttp: boolean = false;
 
+  /**
+   * Upstream patches prototypes with shimmer and unwraps any wrapper it finds first, so a vanilla
+   * instance of it (sdk-node) would drop ours: keep both wrappers, in either order (coexist-wrap.ts).
+   */
+  protected readonly keepsWrappersBesideVanilla: boolean = false;
+
   enable(): void {
     if (this.enabled) return;
     try {
@@ -68,6 +75,7 @@ export abstract class CKInstrumentation<TConfig extends InstrumentationConfig = 
         this.upstream = this.createUpstream(context, this.userConfig);
         // Every upstream wrapper runs inside the safety net: upstream code that throws never fails the app's call (safe-wrap.ts).
         installWrapperSafetyNet(this.upstream, this.upstream.instrumentationName);
+        if (this.keepsWrappersBesideVanilla) keepWrappersBesideVanilla(this.upstream, this.upstream.instrumentationName);
         this.upstream.setTracerProvider(agent.tracerProvider);
         this.gapPatches = this.createGapPatches(context);
         this.moduleCopies = [this.upstream, ...this.gapPatches].map((instrumentation) => new ModuleCopies(instrumentation));

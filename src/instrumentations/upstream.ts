@@ -29,6 +29,11 @@ export function isCkWrapper(fn: unknown): boolean {
   return typeof fn === 'function' && typeof (fn as Marked)[CK_ORIGINAL] === 'function';
 }
 
+/** The function a ck-agent wrapper (wrapMethod) calls, or undefined for any other function. */
+export function ckWrappedOriginal(fn: unknown): AnyFunction | undefined {
+  return isCkWrapper(fn) ? (fn as Marked)[CK_ORIGINAL] : undefined;
+}
+
 /**
  * Replaces `target[name]` with `makeWrapper(current)` unless ours is already the outermost
  * function. Returns false when there was nothing to wrap.

@@ -28,6 +28,8 @@ type RedisRequestHook = NonNullable<IORedisInstrumentationConfig['requestHook']>
 
 export class CKIORedisInstrumentation extends CKInstrumentation<CKIORedisInstrumentationConfig> {
   readonly libraryName = 'ioredis';
+  // A vanilla instance of the same upstream (sdk-node) must not drop ours (docs/coexistence.md).
+  protected override readonly keepsWrappersBesideVanilla = true;
 
   constructor(config: CKIORedisInstrumentationConfig = {}) {
     super(config);

@@ -32,6 +32,8 @@ type MongoResponseHook = NonNullable<MongoDBInstrumentationConfig['responseHook'
 
 export class CKMongoDBInstrumentation extends CKInstrumentation<CKMongoDBInstrumentationConfig> {
   readonly libraryName = 'mongodb';
+  // A vanilla instance of the same upstream (sdk-node) must not drop ours (docs/coexistence.md).
+  protected override readonly keepsWrappersBesideVanilla = true;
 
   constructor(config: CKMongoDBInstrumentationConfig = {}) {
     super(config);

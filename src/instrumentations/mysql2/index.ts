@@ -45,6 +45,8 @@ function bounded(text: string, maxLength: number): string {
 
 export class CKMySQL2Instrumentation extends CKInstrumentation<CKMySQL2InstrumentationConfig> {
   readonly libraryName = 'mysql2';
+  // A vanilla instance of the same upstream (sdk-node) must not drop ours (docs/coexistence.md).
+  protected override readonly keepsWrappersBesideVanilla = true;
   private readonly commentSwitch: RouteCommentSwitch = { enabled: false };
 
   constructor(config: CKMySQL2InstrumentationConfig = {}) {

@@ -42,6 +42,8 @@ type PgConnectionHook = NonNullable<PgInstrumentationConfig['connectionHook']>;
 
 export class CKPgInstrumentation extends CKInstrumentation<CKPgInstrumentationConfig> {
   readonly libraryName = 'pg';
+  // A vanilla instance of the same upstream (sdk-node) must not drop ours (docs/coexistence.md).
+  protected override readonly keepsWrappersBesideVanilla = true;
   private readonly commentSwitch: RouteCommentSwitch = { enabled: false };
 
   constructor(config: CKPgInstrumentationConfig = {}) {

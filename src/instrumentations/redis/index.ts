@@ -34,6 +34,8 @@ export type CKRedisInstrumentationConfig = RedisInstrumentationConfig;
 
 export class CKRedisInstrumentation extends CKInstrumentation<CKRedisInstrumentationConfig> {
   readonly libraryName = 'redis';
+  // A vanilla instance of the same upstream (sdk-node) must not drop ours (docs/coexistence.md).
+  protected override readonly keepsWrappersBesideVanilla = true;
 
   constructor(config: CKRedisInstrumentationConfig = {}) {
     super(config);

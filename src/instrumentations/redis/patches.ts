@@ -44,7 +44,7 @@ export function connectPatches(requireParentSpan: boolean): ModulePatch[] {
       wrapMethod(prototype, 'connect', (upstreamConnect) => {
         const driverConnect = isWrapped(upstreamConnect) ? (upstreamConnect as unknown as Connect).__original : undefined;
         return function connect(this: unknown, ...args: unknown[]): unknown {
-          const target = driverConnect && trace.getSpan(context.active()) === undefined ? driverConnect : upstreamConnect;
+          const target = driverConnect && !hasParentSpan() ? driverConnect : upstreamConnect;
           return target.apply(this, args);
         };
       });
@@ -59,6 +59,18 @@ export function connectPatches(requireParentSpan: boolean): ModulePatch[] {
       }
     },
   }));
+}
+
+/**
+ * The scope of upstream's spans. A vanilla instance of it enabled after ck-agent wraps connect
+ * around ours (docs/coexistence.md): the span active in our wrapper is then its connect span of
+ * this very call, which is no parent.
+ */
+const UPSTREAM_SCOPE = '@opentelemetry/instrumentation-redis';
+
+function hasParentSpan(): boolean {
+  const span = trace.getSpan(context.active()) as { instrumentationScope?: { name?: unknown } } | undefined;
+  return span !== undefined && span.instrumentationScope?.name !== UPSTREAM_SCOPE;
 }
 
 interface TracingUpstream {
