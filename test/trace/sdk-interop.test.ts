@@ -5,8 +5,8 @@
 import test from 'ava';
 import { context, SpanKind, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { SdkTracerProvider } from '../../fixtures/sdk-trace';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
+import { newSimpleSpanProcessor, SdkTracerProvider } from '../../fixtures/sdk-trace';
 import { CKSpan } from '../../src/trace';
 import { makeProvider, makeResource } from './helpers';
 
@@ -18,7 +18,7 @@ test.after.always(() => {
 
 test('an SDK span started inside a CK span is its child (same trace, parent = CK span)', async (t) => {
   const sdkExporter = new InMemorySpanExporter();
-  const sdk = new SdkTracerProvider({ resource: makeResource('vanilla'), spanProcessors: [new SimpleSpanProcessor(sdkExporter)] });
+  const sdk = new SdkTracerProvider({ resource: makeResource('vanilla'), spanProcessors: [newSimpleSpanProcessor(sdkExporter)] });
   const sdkTracer = sdk.getTracer('vanilla-lib');
   const { provider } = makeProvider();
   const ckTracer = provider.getTracer('ck');
@@ -72,7 +72,7 @@ test('startActiveSpan makes the CK span active for the callback and its async co
 
 test('SDK SimpleSpanProcessor + InMemorySpanExporter accept CK spans as ReadableSpans', async (t) => {
   const exporter = new InMemorySpanExporter();
-  const { provider } = makeProvider({}, [new SimpleSpanProcessor(exporter)]);
+  const { provider } = makeProvider({}, [newSimpleSpanProcessor(exporter)]);
   const span = provider.getTracer('ck', '2.0.0').startSpan('op', { attributes: { k: 'v' } });
   span.end();
   await provider.forceFlush();
