@@ -12,7 +12,8 @@
  * - `_unwrap` leaves a foreign wrapper alone (sdk-node patched first: ours goes on top of it);
  * - `_wrap` over a foreign wrapper calls it in the context the call came in with, so the
  *   vanilla span keeps the parent it has without ck-agent (not the CK span, which sdk-node never
- *   exports);
+ *   exports); that wrapper's own `_unwrap` (sdk-node's shutdown) reaching ours removes that
+ *   one, not ours;
  * - once, at the next turn of the event loop after CK wrapped something (a vanilla require hook
  *   runs in the same require, right after ours), each CK wrapper is looked up: one that is no
  *   longer in its method's wrapper chain while the chain still ends at the method CK wrapped was
@@ -105,9 +106,11 @@ export function keepWrappersBesideVanilla(instrumentation: object, library: stri
   const layeredWrap: WrapFn = (nodule, name, wrapper) => {
     const holder = nodule as Holder | undefined;
     const current = holder && typeof holder === 'object' ? holder[name] : undefined;
-    const result = wrap.call(instrumentation, nodule, name, isForeignWrapper(current) ? callingForeignInOuterContext(wrapper) : wrapper);
+    const overForeign = isForeignWrapper(current);
+    const result = wrap.call(instrumentation, nodule, name, overForeign ? callingForeignInOuterContext(wrapper) : wrapper);
     if (typeof result === 'function' && holder) {
       ours.add(result);
+      if (overForeign) unwrapsForeignBelow(result as AnyFunction & Shimmed, holder, name, () => layeredWrap(holder, name, wrapper));
       forget(holder, name);
       placements.add({ nodule: holder, name, wrapper, installed: result as AnyFunction, base: baseOf(current), rewrap, library });
       scheduleCheck();
@@ -128,8 +131,41 @@ export function keepWrappersBesideVanilla(instrumentation: object, library: stri
       return undefined;
     }
     if (holder) forget(holder, name);
-    return unwrap.call(instrumentation, nodule, name);
+    ownUnwrap++;
+    try {
+      return unwrap.call(instrumentation, nodule, name);
+    } finally {
+      ownUnwrap--;
+    }
   };
+}
+
+/** > 0 while a CK upstream unwraps (its own wrapper). */
+let ownUnwrap = 0;
+
+/**
+ * Ours sits on top of another instrumentation's wrapper, so that one's `_unwrap` (sdk-node's
+ * shutdown, or its re-patch) reaches our wrapper's shimmer `__unwrap`, which would remove ours
+ * and leave its own. It means its own: the method goes back to what that wrapper wrapped, and
+ * ours is put on it again.
+ */
+function unwrapsForeignBelow(installed: AnyFunction & Shimmed, holder: Holder, name: string, wrapAgain: () => void): void {
+  const shimmerUnwrap = (installed as { __unwrap?: unknown }).__unwrap;
+  const foreign = installed.__original;
+  if (typeof shimmerUnwrap !== 'function' || !isShimmerWrapped(foreign)) return;
+  Object.defineProperty(installed, '__unwrap', {
+    configurable: true,
+    writable: true,
+    enumerable: false,
+    value: function ckUnwrap(this: unknown): unknown {
+      if (ownUnwrap > 0 || holder[name] !== installed) return (shimmerUnwrap as AnyFunction).call(this);
+      const enumerable = Object.prototype.propertyIsEnumerable.call(holder, name);
+      Object.defineProperty(holder, name, { value: foreign.__original, writable: true, configurable: true, enumerable });
+      forget(holder, name);
+      wrapAgain();
+      return undefined;
+    },
+  });
 }
 
 /** Drops the placements of `holder[name]` (ours is being replaced or removed by CK itself). */
