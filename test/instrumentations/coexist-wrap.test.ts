@@ -121,7 +121,7 @@ test.serial('CK disabled after restacking: the vanilla wrapper stays and works, 
 });
 
 for (const order of ['ck first', 'sdk first'] as const) {
-  test.serial(`${order}, then the vanilla instance unpatches (sdk-node shutdown): its wrapper goes, ours stays`, (t) => {
+  test.serial(`${order}, then the vanilla instance unpatches (its disable()): its wrapper goes, ours stays`, (t) => {
     lines.length = 0;
     const { proto, calls, ck, vanilla } = setup();
     if (order === 'ck first') {
