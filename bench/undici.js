@@ -33,6 +33,9 @@ function serve() {
     });
   });
   server.listen(0, '127.0.0.1', () => process.send(server.address().port));
+  // Never outlive the bench process (it may die on an error): an orphan server would hold the
+  // caller's pipes open.
+  process.on('disconnect', () => process.exit(0));
 }
 
 function median(values) {
@@ -41,8 +44,16 @@ function median(values) {
 }
 
 async function main() {
-  const server = fork(__filename, ['--server'], { stdio: 'inherit' });
-  const port = await new Promise((resolve) => server.once('message', resolve));
+  // Own stdio: the server has nothing to say, and must not share the caller's pipes.
+  const server = fork(__filename, ['--server'], { stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
+  try {
+    await run(await new Promise((resolve) => server.once('message', resolve)));
+  } finally {
+    server.kill();
+  }
+}
+
+async function run(port) {
   const origin = `http://127.0.0.1:${port}`;
 
   const ck = tryRequire('src/index.js');
@@ -52,10 +63,11 @@ async function main() {
   const api = require('@opentelemetry/api');
   const undici = require('undici');
 
+  // Built disabled; its request hooks read config.enabled, so that is set back to true.
+  // (upstream's disable() throws when it was never enabled: `off()` checks.)
   const upstream = new UndiciInstrumentation({ enabled: false });
   upstream.setTracerProvider(agent.tracerProvider);
   upstream.setConfig({ enabled: true });
-  upstream.disable();
   const ckUndici = new CKUndiciInstrumentation();
 
   const requestSpan = agent.tracerProvider
@@ -73,7 +85,7 @@ async function main() {
     ck: () => ckUndici.enable(),
   };
   const off = () => {
-    upstream.disable();
+    if (upstream.isEnabled()) upstream.disable();
     ckUndici.disable();
   };
 
@@ -112,7 +124,6 @@ async function main() {
   }
   console.log(JSON.stringify(result, null, 2));
   await agent.shutdown();
-  server.kill();
 }
 
 if (process.argv[2] === '--server') serve();

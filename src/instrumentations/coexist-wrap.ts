@@ -6,13 +6,14 @@
  * (`if (isWrapped(m)) this._unwrap(...)`), assuming it is its own. Two instances of one upstream
  * - ck-agent's, on the CK tracer provider, and sdk-node's vanilla one - therefore drop each
  * other's wrapper, and the one enabled last records alone, silently. For the CK instrumentations
- * that opt in (`keepWrappersBesideVanilla`), this layer on the CK upstream instance makes both
+ * that opt in (`keepsWrappersBesideVanilla`), this layer on the CK upstream instance makes both
  * record, in either start order:
  *
  * - `_unwrap` leaves a foreign wrapper alone (sdk-node patched first: ours goes on top of it);
  * - `_wrap` over a foreign wrapper calls it in the context the call came in with, so the
  *   vanilla span keeps the parent it has without ck-agent (not the CK span, which sdk-node never
- *   exports);
+ *   exports); that wrapper's own `_unwrap` (its `disable()`) reaching ours removes that
+ *   one, not ours;
  * - once, at the next turn of the event loop after CK wrapped something (a vanilla require hook
  *   runs in the same require, right after ours), each CK wrapper is looked up: one that is no
  *   longer in its method's wrapper chain while the chain still ends at the method CK wrapped was
@@ -21,10 +22,14 @@
  *   here: one warning names the method and the fix.
  *
  * Nothing of this runs on the call path, except the context switch around a foreign wrapper.
+ *
+ * Where both cannot be kept (amqplib, kafkajs: docs/coexistence.md, Limits), `vanillaConflictProbe`
+ * warns once instead, when it actually finds the other instrumentation's wrapper.
  */
 import { context, type Context } from '@opentelemetry/api';
 import { logger } from '../logger';
-import { ckWrappedOriginal } from './upstream';
+import { isCkUpstreamWrapper } from './safe-wrap';
+import { ckWrappedOriginal, type ModulePatch } from './upstream';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- wrappers take any method shape
 type AnyFunction = (this: any, ...args: any[]) => any;
@@ -65,7 +70,7 @@ function isShimmerWrapped(fn: unknown): fn is AnyFunction & Shimmed {
 
 /** A shimmer wrapper that is not ck-agent's: another instrumentation's. */
 export function isForeignWrapper(fn: unknown): boolean {
-  return isShimmerWrapped(fn) && !ours.has(fn);
+  return isShimmerWrapped(fn) && !ours.has(fn) && !isCkUpstreamWrapper(fn);
 }
 
 /** The next function down a wrapper chain (shimmer's or ck-agent's own marker). */
@@ -105,9 +110,11 @@ export function keepWrappersBesideVanilla(instrumentation: object, library: stri
   const layeredWrap: WrapFn = (nodule, name, wrapper) => {
     const holder = nodule as Holder | undefined;
     const current = holder && typeof holder === 'object' ? holder[name] : undefined;
-    const result = wrap.call(instrumentation, nodule, name, isForeignWrapper(current) ? callingForeignInOuterContext(wrapper) : wrapper);
+    const overForeign = isForeignWrapper(current);
+    const result = wrap.call(instrumentation, nodule, name, overForeign ? callingForeignInOuterContext(wrapper) : wrapper);
     if (typeof result === 'function' && holder) {
       ours.add(result);
+      if (overForeign) unwrapsForeignBelow(result as AnyFunction & Shimmed, holder, name, () => layeredWrap(holder, name, wrapper));
       forget(holder, name);
       placements.add({ nodule: holder, name, wrapper, installed: result as AnyFunction, base: baseOf(current), rewrap, library });
       scheduleCheck();
@@ -128,8 +135,41 @@ export function keepWrappersBesideVanilla(instrumentation: object, library: stri
       return undefined;
     }
     if (holder) forget(holder, name);
-    return unwrap.call(instrumentation, nodule, name);
+    ownUnwrap++;
+    try {
+      return unwrap.call(instrumentation, nodule, name);
+    } finally {
+      ownUnwrap--;
+    }
   };
+}
+
+/** > 0 while a CK upstream unwraps (its own wrapper). */
+let ownUnwrap = 0;
+
+/**
+ * Ours sits on top of another instrumentation's wrapper, so that one's `_unwrap` (sdk-node's
+ * shutdown, or its re-patch) reaches our wrapper's shimmer `__unwrap`, which would remove ours
+ * and leave its own. It means its own: the method goes back to what that wrapper wrapped, and
+ * ours is put on it again.
+ */
+function unwrapsForeignBelow(installed: AnyFunction & Shimmed, holder: Holder, name: string, wrapAgain: () => void): void {
+  const shimmerUnwrap = (installed as { __unwrap?: unknown }).__unwrap;
+  const foreign = installed.__original;
+  if (typeof shimmerUnwrap !== 'function' || !isShimmerWrapped(foreign)) return;
+  Object.defineProperty(installed, '__unwrap', {
+    configurable: true,
+    writable: true,
+    enumerable: false,
+    value: function ckUnwrap(this: unknown): unknown {
+      if (ownUnwrap > 0 || holder[name] !== installed) return (shimmerUnwrap as AnyFunction).call(this);
+      const enumerable = Object.prototype.propertyIsEnumerable.call(holder, name);
+      Object.defineProperty(holder, name, { value: foreign.__original, writable: true, configurable: true, enumerable });
+      forget(holder, name);
+      wrapAgain();
+      return undefined;
+    },
+  });
 }
 
 /** Drops the placements of `holder[name]` (ours is being replaced or removed by CK itself). */
@@ -225,4 +265,55 @@ function checkPlacement(placement: Placement): void {
       `are not recorded. Fix: start sdk-node before ck-agent, or leave the library out of it: ` +
       `getNodeAutoInstrumentations({ '${library}': { enabled: false } }) (docs/coexistence.md)`
   );
+}
+
+// ---- where both cannot be kept: one warning -----------------------------------------------------
+
+export interface VanillaConflictProbe {
+  /** Module (and file) as upstream declares it, as for ModulePatch. */
+  readonly module: string;
+  readonly file?: string;
+  /** The upstream instrumentation (named in the warning and the fix). */
+  readonly library: string;
+  /** What breaks, for the warning. */
+  readonly effect: string;
+  /** The methods upstream wraps on these exports: [holder, name]. */
+  readonly methods: (exports: unknown) => Array<[unknown, string]>;
+}
+
+/**
+ * For upstreams whose wrappers cannot be kept beside a vanilla instance (docs/coexistence.md,
+ * Limits): looks for a wrapper that is not ck-agent's anywhere in the chains of the methods
+ * upstream instruments - right before upstream's patch (sdk-node started first: upstream would
+ * unwrap it or skip its own) and once at the next turn of the event loop after it (a vanilla
+ * require hook runs right after ours) - and warns once naming the instrumentation and the fix.
+ * No wrapper of another: no warning.
+ */
+export function vanillaConflictProbe(probe: VanillaConflictProbe): ModulePatch[] {
+  const look = (exports: unknown): void => {
+    try {
+      if (!probe.methods(exports).some(([holder, name]) => hasForeignWrapper(holder, name))) return;
+      logger.once(
+        'warn',
+        `coexist:${probe.library}`,
+        `${probe.library} also runs outside ck-agent (e.g. sdk-node's getNodeAutoInstrumentations()) and wraps the same ` +
+          `${probe.module} methods: ${probe.effect}, whichever starts first. ` +
+          `Fix: getNodeAutoInstrumentations({ '${probe.library}': { enabled: false } }) (docs/coexistence.md)`
+      );
+    } catch (err) {
+      logger.debug(`${probe.library}: looking for other wrappers failed: ${String(err)}`);
+    }
+  };
+  const base = { module: probe.module, file: probe.file, remove() {} };
+  return [
+    { ...base, position: 'inside', apply: look },
+    { ...base, position: 'outside', apply: (exports: unknown) => void setImmediate(() => look(exports)).unref() },
+  ];
+}
+
+function hasForeignWrapper(holder: unknown, name: string): boolean {
+  if (!holder || (typeof holder !== 'object' && typeof holder !== 'function')) return false;
+  let f: unknown = (holder as Holder)[name];
+  for (let depth = 0; typeof f === 'function' && depth < 32; f = below(f), depth++) if (isForeignWrapper(f)) return true;
+  return false;
 }

@@ -121,6 +121,14 @@ function trackOriginal(guard: MethodGuard, original: AnyFunction): AnyFunction {
   return tracked;
 }
 
+/** Every guarded wrapper made here: all of CK's upstream wrappers (coexist-wrap.ts tells them from others'). */
+const guardedWrappers = new WeakSet<object>();
+
+/** True for a wrapper a CK upstream installed (through the safety net). */
+export function isCkUpstreamWrapper(fn: unknown): boolean {
+  return typeof fn === 'function' && guardedWrappers.has(fn);
+}
+
 function guardPatched(guard: MethodGuard, patched: AnyFunction, original: AnyFunction): AnyFunction {
   const safe = function ckGuardedWrapper(this: unknown, ...args: unknown[]): unknown {
     const run = (fn: AnyFunction): unknown =>
@@ -151,6 +159,7 @@ function guardPatched(guard: MethodGuard, patched: AnyFunction, original: AnyFun
     }
   };
   copyShape(safe, patched);
+  guardedWrappers.add(safe);
   return safe;
 }
 

@@ -120,6 +120,33 @@ test.serial('CK disabled after restacking: the vanilla wrapper stays and works, 
   t.deepEqual(warnings(), []);
 });
 
+for (const order of ['ck first', 'sdk first'] as const) {
+  test.serial(`${order}, then the vanilla instance unpatches (its disable()): its wrapper goes, ours stays`, (t) => {
+    lines.length = 0;
+    const { proto, calls, ck, vanilla } = setup();
+    if (order === 'ck first') {
+      ck.patch(proto);
+      vanilla.patch(proto);
+    } else {
+      vanilla.patch(proto);
+      ck.patch(proto);
+    }
+    checkPlacements();
+    vanilla.unpatch(proto);
+    checkPlacements();
+    call(proto);
+    t.deepEqual(ck.seen, ['request']);
+    t.deepEqual(vanilla.seen, []);
+    t.is(calls(), 1);
+    ck.unpatch(proto);
+    call(proto);
+    t.deepEqual(ck.seen, ['request'], 'and CK disable still removes ours');
+    t.false(isWrapped(proto.query));
+    t.is(calls(), 2);
+    t.deepEqual(warnings(), []);
+  });
+}
+
 test.serial('no false alarm: CK re-patching itself, or a wrapper stacked on ours, changes nothing', (t) => {
   lines.length = 0;
   const { proto, ck } = setup();

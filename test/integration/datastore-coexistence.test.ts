@@ -95,6 +95,18 @@ for (const order of ['none', 'sdk-first', 'ck-first'] as const) {
           );
         }
       }
+      if (order !== 'none') {
+        // sdk-node's datastore instrumentations disabled while the app runs on: their wrappers go, CK's stay.
+        t.is((await send(f.ports.express, { method: 'POST', path: '/__vanilla_disable' })).status, 200);
+        for (let i = 1; i <= REQUESTS; i++) t.is((await send(f.ports.express, { path: `/work/${i}` })).status, 200);
+        await send(f.ports.express, { method: 'POST', path: '/__flush' });
+        const after = f.paths().filter((r) => r.pathKey === key && r.element.type !== 'HTTP_SERVICE');
+        const total = (type: string, name: string): number =>
+          after.filter((r) => r.element.type === type && r.element.name === name).reduce((n, r) => n + r.calls, 0);
+        t.is(total('CACHE', 'redis SET'), 2 * REQUESTS, 'node-redis after vanilla disable()');
+        t.is(total('DATABASE', 'SELECT'), (withMysql ? 2 : 1) * 2 * REQUESTS, 'pg (and mysql2) after vanilla disable()');
+        t.is(total('DATABASE', 'FIND items'), 2 * REQUESTS, 'mongodb after vanilla disable()');
+      }
       t.notRegex(f.stderr, /\[ck-agent\] (warn|error)/, 'no agent warning');
     } finally {
       await f.stop();

@@ -12,6 +12,7 @@
  *   the consumer entry's error; with `noAck` the entry ends when the handler's promise settles.
  */
 import { context as apiContext, SpanKind, trace } from '@opentelemetry/api';
+import { vanillaConflictProbe } from '../coexist-wrap';
 import { reportHookError } from '../guard';
 import { headersWithRoute } from '../messaging-common/route';
 import { runMessageHandler } from '../messaging-common/handler';
@@ -101,7 +102,29 @@ function channelModelPatch(file: string): ModulePatch {
   };
 }
 
+/** The Channel methods upstream wraps (each only when not wrapped yet: a vanilla instance's wrapper keeps ours out). */
+const UPSTREAM_METHODS = ['publish', 'consume', 'ack', 'nack', 'reject', 'ackAll', 'nackAll', 'emit'];
+
+/** Beside a vanilla amqplib instrumentation paths break in either order: one warning (docs/coexistence.md, Limits). */
+function vanillaProbe(file: string): ModulePatch[] {
+  return vanillaConflictProbe({
+    module: 'amqplib',
+    file,
+    library: '@opentelemetry/instrumentation-amqplib',
+    effect: 'messages are not recorded as MESSAGING_PRODUCER / MESSAGING_CONSUMER elements, or consumers lose their path',
+    methods: (exports) => {
+      const { channel } = prototypes(exports);
+      return channel ? UPSTREAM_METHODS.map((name): [unknown, string] => [channel, name]) : [];
+    },
+  });
+}
+
 /** Our patches, chained on upstream's patch of both channel model files. */
 export function amqplibPatches(): ModulePatch[] {
-  return [channelModelPatch('lib/channel_model.js'), channelModelPatch('lib/callback_model.js')];
+  return [
+    channelModelPatch('lib/channel_model.js'),
+    channelModelPatch('lib/callback_model.js'),
+    ...vanillaProbe('lib/channel_model.js'),
+    ...vanillaProbe('lib/callback_model.js'),
+  ];
 }

@@ -11,6 +11,7 @@
  *   handler, so it sees the same error), so upstream ends the entry span as failed instead of
  *   leaving it open.
  */
+import { vanillaConflictProbe } from '../coexist-wrap';
 import { reportHookError } from '../guard';
 import { headersWithRoute } from '../messaging-common/route';
 import { unwrapMethod, wrapMethod, type ModulePatch } from '../upstream';
@@ -135,5 +136,15 @@ export function kafkajsPatches(): ModulePatch[] {
         unwrapMethod(prototype, 'consumer');
       },
     },
+    // Beside a vanilla kafkajs instrumentation paths break in either order: one warning (docs/coexistence.md, Limits).
+    ...vanillaConflictProbe({
+      module: 'kafkajs',
+      library: '@opentelemetry/instrumentation-kafkajs',
+      effect: "consumers lose their path (their calls land under the producer's key) or are not recorded",
+      methods: (exports) => {
+        const prototype = kafkaPrototype(exports);
+        return prototype ? [[prototype, 'producer'] as [unknown, string], [prototype, 'consumer'] as [unknown, string]] : [];
+      },
+    }),
   ];
 }
