@@ -10,7 +10,10 @@
  * warm-up (so the hot code is optimised), counters zeroed (callgrind_control -z), a fixed number
  * of requests (the bench's request mix, 8 connections), counters dumped; prints instructions per
  * request (all threads of the process: main thread, GC helpers, libuv pool). Repeat runs agree to
- * about 1-2 % (GC and JIT timing); read differences above that.
+ * about 1-2 % (GC and JIT timing); read differences above that. On a loaded machine they did
+ * not (+-10 %: background JIT threads finish at different points of the measured window), so
+ * `--node-flags=--single-threaded` runs the server without V8 background threads (compiles and
+ * GC on the main thread, deterministic tier-up points): use the same flags for before and after.
  */
 const fs = require('node:fs');
 const os = require('node:os');
@@ -30,6 +33,8 @@ const scenarios = argv.filter((a) => !a.startsWith('--'));
 const APP = opt('app', 'realistic');
 const REQUESTS = Number(opt('requests', 1500));
 const WARMUP = Number(opt('warmup', 1500));
+// Extra node flags for the server (space-separated), e.g. --node-flags=--single-threaded.
+const NODE_FLAGS = opt('node-flags', '').split(' ').filter(Boolean);
 
 function fire(url, amount) {
   return new Promise((resolve, reject) => {
@@ -49,6 +54,7 @@ function startUnderCallgrind(scenario, outFile) {
     `--callgrind-out-file=${outFile}`,
     '--dump-instr=no',
     process.execPath,
+    ...NODE_FLAGS,
     path.join(__dirname, 'server.js'),
   ];
   const child = spawn('valgrind', args, {

@@ -51,7 +51,6 @@ export class CKAgent {
 
     // peer.service on client series: the registry's mappers add it (src/processors/peer-service.ts).
     const registry = defaultMapperRegistry({ peerServiceMapping: config.peerServiceMapping });
-    const processors: SpanProcessor[] = [new CKGraphSpanProcessor(config, this.metrics, registry)];
     const warnFirstSpanExportFailure = firstExportFailureWarner('traces', spansDestination(config));
     const exportProcessor = config.enabled
       ? createExportSpanProcessor(config, resource, {
@@ -62,8 +61,10 @@ export class CKAgent {
           },
         })
       : undefined;
-    if (exportProcessor) processors.push(exportProcessor);
     this.spanExportEnabled = exportProcessor !== undefined;
+    // Metrics only: no processor after the graph one reads span attributes, so it writes none.
+    const graphProcessor = new CKGraphSpanProcessor(config, this.metrics, registry, { annotateSpans: this.spanExportEnabled });
+    const processors: SpanProcessor[] = exportProcessor ? [graphProcessor, exportProcessor] : [graphProcessor];
 
     this.tracerProvider = new CKTracerProvider({
       config,

@@ -57,8 +57,65 @@ function store(key: string, type: ElementType, name: string, attributes?: Record
     : { type, name, role: roleOf(type) };
   Object.freeze(element);
   // Clearing when full keeps memory flat under a flood of distinct names; the cost is a re-build.
-  if (cache.size >= CACHE_MAX_ENTRIES) cache.clear();
+  if (cache.size >= CACHE_MAX_ENTRIES) {
+    cache.clear();
+    clearMemos();
+  }
   cache.set(key, element);
+  return element;
+}
+
+/**
+ * Memo in front of the builders, keyed by their arguments as given (nested Maps, one level per
+ * argument): a repeated call costs a few Map lookups on strings whose hash V8 keeps, instead of
+ * normalising the parts and hashing a freshly concatenated key (measured in bench/README.md,
+ * "Per-span cost"). Only string / undefined arguments up to MAX_PART_LENGTH are memoised (an
+ * object argument could change; longer ones would hold memory); the memo is cleared with the
+ * element cache, and it returns the object the element cache handed out for the same inputs.
+ */
+type MemoLevel = Map<string | undefined, unknown>;
+const memos: MemoLevel[] = [];
+let memoEntries = 0;
+
+function newMemo(): MemoLevel {
+  const memo: MemoLevel = new Map();
+  memos.push(memo);
+  return memo;
+}
+
+function clearMemos(): void {
+  for (const memo of memos) memo.clear();
+  memoEntries = 0;
+}
+
+function memoable(value: unknown): value is string | undefined {
+  return value === undefined || (typeof value === 'string' && value.length <= MAX_PART_LENGTH);
+}
+
+/** The memoised element for (a, b[, c[, d]]) (`depth` arguments), or undefined. */
+function memoGet(memo: MemoLevel, depth: number, a: unknown, b: unknown, c?: unknown, d?: unknown): GraphElement | undefined {
+  let level = memo.get(a as string) as MemoLevel | undefined;
+  if (level === undefined) return undefined;
+  if (depth === 2) return level.get(b as string) as GraphElement | undefined;
+  level = level.get(b as string) as MemoLevel | undefined;
+  if (level === undefined) return undefined;
+  if (depth === 3) return level.get(c as string) as GraphElement | undefined;
+  level = level.get(c as string) as MemoLevel | undefined;
+  return level === undefined ? undefined : (level.get(d as string) as GraphElement | undefined);
+}
+
+function memoSet(memo: MemoLevel, depth: number, element: GraphElement, a: unknown, b: unknown, c?: unknown, d?: unknown): GraphElement {
+  if (!memoable(a) || !memoable(b) || (depth > 2 && !memoable(c)) || (depth > 3 && !memoable(d))) return element;
+  if (memoEntries >= CACHE_MAX_ENTRIES) clearMemos();
+  const args = [a, b, c, d] as Array<string | undefined>;
+  let level = memo;
+  for (let i = 0; i < depth - 1; i++) {
+    let next = level.get(args[i]) as MemoLevel | undefined;
+    if (next === undefined) level.set(args[i], (next = new Map()));
+    level = next;
+  }
+  level.set(args[depth - 1], element);
+  memoEntries++;
   return element;
 }
 
@@ -73,7 +130,13 @@ function roleOf(type: ElementType): 'entry' | 'exit' {
 export const UNMATCHED_ROUTE = '(unmatched)';
 
 /** `GET /orders/:id`; `route` is the framework route or a routeTemplate() of the path. */
+const httpServiceMemo = newMemo();
+
 export function httpServiceElement(method: string, route: string): GraphElement {
+  return memoGet(httpServiceMemo, 2, method, route) ?? memoSet(httpServiceMemo, 2, buildHttpService(method, route), method, route);
+}
+
+function buildHttpService(method: string, route: string): GraphElement {
   const m = normalizeHttpMethod(method);
   const r = part(route) || '/';
   const key = 'hs' + lp(m) + r;
@@ -81,7 +144,16 @@ export function httpServiceElement(method: string, route: string): GraphElement 
 }
 
 /** `GET inventory:8080/items/{id}`; attribute `server.address` = host:port. */
+const httpClientMemo = newMemo();
+
 export function httpClientElement(method: string, hostPort: string, pathTemplate: string): GraphElement {
+  return (
+    memoGet(httpClientMemo, 3, method, hostPort, pathTemplate) ??
+    memoSet(httpClientMemo, 3, buildHttpClient(method, hostPort, pathTemplate), method, hostPort, pathTemplate)
+  );
+}
+
+function buildHttpClient(method: string, hostPort: string, pathTemplate: string): GraphElement {
   const m = normalizeHttpMethod(method);
   const hp = part(hostPort);
   const p = part(pathTemplate) || '/';
@@ -114,7 +186,16 @@ export function grpcClientElement(service: string, method: string, peer?: string
  * `SELECT orders` (or just `SELECT` without a target); attributes `db.system.name` and
  * `db.namespace` (when dbName is given). `target` is a table or collection, never a statement.
  */
+const databaseMemo = newMemo();
+
 export function databaseElement(system: string, operation: string, target?: string, dbName?: string): GraphElement {
+  return (
+    memoGet(databaseMemo, 4, system, operation, target, dbName) ??
+    memoSet(databaseMemo, 4, buildDatabase(system, operation, target, dbName), system, operation, target, dbName)
+  );
+}
+
+function buildDatabase(system: string, operation: string, target?: string, dbName?: string): GraphElement {
   const sys = part(system).toLowerCase();
   const op = part(operation).toUpperCase() || 'UNKNOWN';
   const t = part(target);
@@ -128,7 +209,13 @@ export function databaseElement(system: string, operation: string, target?: stri
 }
 
 /** `redis GET`; attribute `db.system.name`. */
+const cacheMemo = newMemo();
+
 export function cacheElement(system: string, command: string): GraphElement {
+  return memoGet(cacheMemo, 2, system, command) ?? memoSet(cacheMemo, 2, buildCache(system, command), system, command);
+}
+
+function buildCache(system: string, command: string): GraphElement {
   const sys = part(system).toLowerCase();
   const cmd = part(command).toUpperCase() || 'UNKNOWN';
   const key = 'ca' + lp(sys) + cmd;

@@ -8,7 +8,9 @@
  * - onEnding (the span is complete but still writable): maps the span, re-keys the path at most
  *   once when the entry span's final element differs (a route learned late), sets `ck.path.key`,
  *   `ck.slow` and `ck.error` through the span's own setAttribute (within its limits, never into an
- *   ended span), and records the element in the metrics.
+ *   ended span), and records the element in the metrics. Without a span consumer after it (metrics
+ *   only: the agent passes `annotateSpans: false`) nothing reads those attributes, so they are not
+ *   written (bench/README.md, "Per-span cost").
  */
 import { SpanStatusCode, type Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
@@ -21,15 +23,26 @@ import { ATTR_CK_ERROR, ATTR_CK_PATH_KEY, ATTR_CK_ROUTE_INCOMING, ATTR_CK_SLOW }
 import type { MapperRegistry } from './mapper-registry';
 import { defaultMapperRegistry } from './mappers';
 
+export interface GraphSpanProcessorOptions {
+  /**
+   * Write `ck.path.key`, `ck.slow` and `ck.error` on spans (default true). False when no span
+   * processor or exporter follows this one, so nothing could read them.
+   */
+  annotateSpans?: boolean;
+}
+
 export class CKGraphSpanProcessor implements SpanProcessor {
   private readonly slowThresholdSeconds: number;
+  private readonly annotate: boolean;
 
   constructor(
     config: CKConfig,
     private readonly recorder: GraphPathRecorder,
-    private readonly registry: MapperRegistry = defaultMapperRegistry()
+    private readonly registry: MapperRegistry = defaultMapperRegistry(),
+    options: GraphSpanProcessorOptions = {}
   ) {
     this.slowThresholdSeconds = config.slowSpanThresholdMs / 1000;
+    this.annotate = options.annotateSpans !== false;
   }
 
   onStart(span: Span, _parentContext: Context): void {
@@ -57,17 +70,18 @@ export class CKGraphSpanProcessor implements SpanProcessor {
 
   private process(span: Span): void {
     const seconds = span.duration[0] + span.duration[1] / 1e9;
-    if (seconds >= this.slowThresholdSeconds) span.setAttribute(ATTR_CK_SLOW, true);
+    const annotate = this.annotate;
+    if (annotate && seconds >= this.slowThresholdSeconds) span.setAttribute(ATTR_CK_SLOW, true);
     const mapper = this.registry.mapperFor(span);
     const element = mapper?.map(span);
     const isError = mapper ? mapper.isError(span) : span.status.code === SpanStatusCode.ERROR;
-    if (isError) span.setAttribute(ATTR_CK_ERROR, true);
+    if (annotate && isError) span.setAttribute(ATTR_CK_ERROR, true);
     const state = pathStateOf(span);
     if (state) {
       // The entry span's final element (e.g. a route learned after the request started) keys the
       // path; setEntry is a no-op when it is the element named at start.
       if (element && element.role === 'entry' && state.entrySpanId === span.spanContext().spanId) state.setEntry(element);
-      span.setAttribute(ATTR_CK_PATH_KEY, state.key);
+      if (annotate) span.setAttribute(ATTR_CK_PATH_KEY, state.key);
     }
     if (!element) return;
     // Work outside any request (startup, timers) is recorded under the root path.

@@ -162,3 +162,17 @@ test('the element cache stays bounded under a flood of distinct names', (t) => {
   const again = httpServiceElement('GET', '/flood/first');
   t.deepEqual(plain(again), plain(first), 'a rebuilt element is equal even if the cached object was evicted');
 });
+
+test('repeated arguments return the same object; raw variants share it; a non-string route is not memoised', (t) => {
+  const upper = databaseElement('postgresql', 'SELECT', 'orders', 'shop');
+  t.is(databaseElement('postgresql', 'SELECT', 'orders', 'shop'), upper);
+  t.is(databaseElement('PostgreSQL', 'select', 'orders', 'shop'), upper, 'normalised inputs: the one cached element');
+  t.is(httpServiceElement('get', '/memo/:id'), httpServiceElement('GET', '/memo/:id'));
+  const route = { text: '/memo/a' };
+  const asObject = { toString: () => route.text };
+  t.is(httpServiceElement('GET', asObject as unknown as string).name, 'GET /memo/a');
+  route.text = '/memo/b';
+  t.is(httpServiceElement('GET', asObject as unknown as string).name, 'GET /memo/b', 'built again from the object');
+  t.is(cacheElement('redis', undefined as unknown as string).name, 'redis UNKNOWN');
+  t.is(cacheElement('redis', undefined as unknown as string), cacheElement('redis', undefined as unknown as string));
+});

@@ -316,3 +316,30 @@ test('graph attributes are set through the span before it ends, within its attri
   other.setAttribute('ck.path.key', 'changed after end');
   t.not(other.attributes['ck.path.key'], 'changed after end');
 });
+
+test('annotateSpans: false (metrics only) records the same elements without writing graph attributes', (t) => {
+  const config = resolveConfig({ serviceName: 'orders', strict: true, slowSpanThresholdMs: 100 }, {});
+  const quiet = new CollectingRecorder();
+  const provider = new CKTracerProvider({
+    config,
+    resource: resourceFromAttributes({ 'service.name': 'orders' }),
+    spanProcessors: [new CKGraphSpanProcessor(config, quiet, defaultMapperRegistry(), { annotateSpans: false })],
+  });
+  const tracer = provider.getTracer('processor-test', '1.0.0');
+  const start = Date.now();
+  const server = tracer.startSpan(
+    'GET',
+    {
+      kind: SpanKind.SERVER,
+      startTime: start - 150,
+      attributes: { 'http.request.method': 'GET', 'http.route': '/q', 'http.response.status_code': 503 },
+    },
+    ROOT_CONTEXT
+  ) as CKSpan;
+  server.end(start);
+  const [record] = quiet.records;
+  t.is(record.element.name, 'GET /q');
+  t.true(record.error);
+  t.regex(record.pathKey, /^[0-9a-f]{16}$/);
+  for (const key of ['ck.path.key', 'ck.slow', 'ck.error']) t.is(server.attributes[key], undefined, key);
+});
