@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { EventEmitter } from 'node:events';
 import { Duplex, PassThrough, Readable, Stream, Transform, Writable } from 'node:stream';
 import { ROOT_CONTEXT, type Context, type ContextManager } from '@opentelemetry/api';
+import { logger } from '../logger';
 
 /**
  * An AsyncLocalStorage context manager with the semantics of upstream's
@@ -34,6 +35,8 @@ const BASE_PROTOTYPES = new Set<object>(
 );
 
 const hasOwn = (o: object, key: PropertyKey): boolean => Object.prototype.hasOwnProperty.call(o, key);
+/** An own property that is absent or configurable, so defineProperty may replace it. */
+const isWritable = (o: object, key: PropertyKey): boolean => Object.getOwnPropertyDescriptor(o, key)?.configurable !== false;
 
 interface BindState {
   als: AsyncLocalStorage<Context>;
@@ -121,17 +124,26 @@ export class CKContextManager implements ContextManager {
       NATIVE_REMOVE.has(ee.removeListener) &&
       NATIVE_REMOVE.has(ee.off) &&
       !ALL_METHODS.some((m) => hasOwn(ee, m));
-    if (viaPrototype) {
-      if (!this.patchedPrototypes.has(proto)) {
-        this.patchedPrototypes.add(proto);
-        this.patchMethods(proto, true);
+    try {
+      if (!viaPrototype || !this.patchPrototype(proto)) {
+        this.patchMethods(ee, false);
+        if (!NATIVE_REMOVE.has(ee.removeListener) || !NATIVE_REMOVE.has(ee.off)) this.patchRemove(ee);
       }
-    } else {
-      this.patchMethods(ee, false);
-      if (!NATIVE_REMOVE.has(ee.removeListener) || !NATIVE_REMOVE.has(ee.off)) this.patchRemove(ee);
+      ee[this.state.kContext] = context;
+    } catch (err) {
+      // A frozen or non-extensible emitter: left unbound (upstream would throw into the app).
+      logger.debug(`context manager: emitter not bound: ${String(err)}`);
     }
-    ee[this.state.kContext] = context;
     return ee;
+  }
+
+  /** Patches a prototype once; false when it cannot be patched (frozen), so the instance is. */
+  private patchPrototype(proto: object): boolean {
+    if (this.patchedPrototypes.has(proto)) return true;
+    if (!Object.isExtensible(proto) || ALL_METHODS.some((m) => !isWritable(proto, m))) return false;
+    this.patchedPrototypes.add(proto);
+    this.patchMethods(proto, true);
+    return true;
   }
 
   /**

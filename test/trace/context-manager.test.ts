@@ -243,6 +243,23 @@ test.serial('ck: an emitter whose own removeListener ignores .listener still rem
   t.is(ee.listenerCount('x'), 0);
 });
 
+test.serial('ck: a frozen prototype is bound per instance; a frozen emitter is left unbound without throwing', (t) => {
+  class Frozen extends PassThrough {}
+  Object.freeze(Frozen.prototype);
+  const m = new CKContextManager();
+  t.teardown(() => m.disable());
+  const ee = m.bind(ctxOf('fp'), new Frozen());
+  let seen: unknown;
+  const fn = (): void => void (seen = valueIn(m));
+  ee.on('x', fn);
+  ee.emit('x');
+  t.is(seen, 'fp');
+  ee.removeListener('x', fn);
+  t.is(ee.listenerCount('x'), 0);
+  const frozen = Object.freeze(new EventEmitter());
+  t.notThrows(() => m.bind(ctxOf('ff'), frozen));
+});
+
 test.serial('ck: two managers bind independently', (t) => {
   const m1 = new CKContextManager();
   const m2 = new CKContextManager();
