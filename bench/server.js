@@ -3,7 +3,7 @@
  * One benchmarked server process. The scenario's agent is set up first, then the app is
  * required (as a real app would do). Talks to bench/run.js over IPC:
  *   -> { type: 'ready', port }              once listening on 127.0.0.1
- *   <- { cmd: 'mem', gc?: boolean }          -> { type: 'mem', rss, heapUsed, heapTotal, external, arrayBuffers }
+ *   <- { cmd: 'mem', gc?: boolean, spaces?: boolean } -> { type: 'mem', rss, heapUsed, heapTotal, external, arrayBuffers[, newSpace, oldSpace] }
  *   <- { cmd: 'stop' }                       agent shutdown (bounded), then exit
  *   <- { cmd: 'cpu' }                        -> { type: 'cpu', user, system } (process.cpuUsage, us)
  * Env: BENCH_SCENARIO (bare|ck|ck-full|otel|hypertrace), BENCH_ROLE (single|gateway|service|memory),
@@ -61,6 +61,13 @@ process.on('message', (msg) => {
   if (msg.cmd === 'mem') {
     if (msg.gc && typeof globalThis.gc === 'function') globalThis.gc();
     const m = process.memoryUsage();
+    const spaces = {};
+    if (msg.spaces) {
+      for (const s of require('node:v8').getHeapSpaceStatistics()) {
+        if (s.space_name === 'new_space') spaces.newSpace = s.space_size;
+        if (s.space_name === 'old_space') spaces.oldSpace = s.space_size;
+      }
+    }
     process.send({
       type: 'mem',
       rss: m.rss,
@@ -68,6 +75,7 @@ process.on('message', (msg) => {
       heapTotal: m.heapTotal,
       external: m.external,
       arrayBuffers: m.arrayBuffers,
+      ...spaces,
     });
   } else if (msg.cmd === 'cpu') {
     const c = process.cpuUsage();

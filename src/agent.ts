@@ -3,7 +3,6 @@
  * processors, the metrics and the instrumentations. Nothing below reads env or globals again.
  */
 import { context, createContextKey, propagation, type TextMapPropagator } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import type { MeterProvider } from '@opentelemetry/sdk-metrics';
 import type { Sampler, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { InstrumentationContext } from './capture/context';
@@ -16,7 +15,7 @@ import { GraphPathMetrics } from './metrics';
 import { setHookErrorCounter } from './instrumentations/guard';
 import { CKGraphSpanProcessor, defaultMapperRegistry } from './processors';
 import { DISTRO_NAME, DISTRO_VERSION, buildResource } from './resource';
-import { CKTracerProvider, GuardedSampler, createExportSpanProcessor, isSampler } from './trace';
+import { CKContextManager, CKTracerProvider, GuardedSampler, createExportSpanProcessor, isSampler } from './trace';
 
 /** Something the agent unpatches on shutdown. */
 export interface TrackedInstrumentation {
@@ -211,7 +210,8 @@ function installContextManager(): void {
   const ctx = context.active().setValue(key, true);
   const propagates = context.with(ctx, () => context.active().getValue(key) === true);
   if (propagates) return;
-  const manager = new AsyncLocalStorageContextManager();
+  // Upstream's AsyncLocalStorage manager with a cheaper bind() of request/response emitters.
+  const manager = new CKContextManager();
   manager.enable();
   if (!context.setGlobalContextManager(manager)) manager.disable();
 }

@@ -4,8 +4,9 @@
  * Each ava file runs in its own process, so the process-wide agent starts fresh here.
  */
 import test from 'ava';
+import { EventEmitter } from 'events';
 import http from 'http';
-import { ROOT_CONTEXT, propagation, trace } from '@opentelemetry/api';
+import { ROOT_CONTEXT, context, createContextKey, propagation, trace } from '@opentelemetry/api';
 import { CKHttpInstrumentation, getAgent, init } from '../src';
 import { logger } from '../src/logger';
 
@@ -98,4 +99,18 @@ test.serial('shutdown flushes, unpatches every instrumentation, and can be calle
   await Promise.all([agent.shutdown(), agent.shutdown()]);
   t.false(instrumentation.isEnabled(), 'shutdown disables the instrumentations it tracked');
   t.is(getAgent(), undefined);
+});
+
+test.serial('with no context manager set, init() registers CKContextManager (emitters bound without own methods)', (t) => {
+  class Emitter extends EventEmitter {}
+  const ee = context.bind(ROOT_CONTEXT, new Emitter());
+  t.false(Object.prototype.hasOwnProperty.call(ee, 'on'));
+  const key = createContextKey('agent-test');
+  let seen: unknown;
+  context.with(ROOT_CONTEXT.setValue(key, 1), () => {
+    const bound = context.bind(context.active(), new Emitter());
+    context.with(ROOT_CONTEXT, () => bound.on('x', () => (seen = context.active().getValue(key))));
+    bound.emit('x');
+  });
+  t.is(seen, 1);
 });

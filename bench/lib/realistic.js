@@ -17,6 +17,9 @@ const { closedLoop, paced, BODY } = require('./load');
 
 const CONNECTIONS = 16;
 const SCENARIOS = ['bare', 'upstream-noop', 'ck', 'ck-full', 'otel', 'hypertrace'];
+// Diagnostics, run only when named in --scenarios: the floor with CKContextManager, ck with
+// upstream's context manager (before/after of the context manager in one interleaved run).
+const DIAGNOSTIC_SCENARIOS = ['upstream-noop-ckcm', 'ck-upcm'];
 const LATENCY_SCENARIOS = ['bare', 'ck', 'ck-full'];
 const SERVER = path.join(__dirname, '..', 'server.js');
 
@@ -60,7 +63,10 @@ async function runRealistic(h) {
     ? { warmupSec: 1.5, measureSec: 3, rounds: 2, latencyRounds: 1, latencySec: 3, saturationSec: 3 }
     : { warmupSec: 3, measureSec: 8, rounds: 3, latencyRounds: 3, latencySec: 6, saturationSec: 5 };
   const out = (h.out.realistic = { plan: { ...plan, connections: CONNECTIONS }, scenarios: {} });
-  const wanted = SCENARIOS.filter((id) => !h.scenarioFilter || h.scenarioFilter.includes(id));
+  const wanted = [
+    ...SCENARIOS.filter((id) => !h.scenarioFilter || h.scenarioFilter.includes(id)),
+    ...DIAGNOSTIC_SCENARIOS.filter((id) => h.scenarioFilter && h.scenarioFilter.includes(id)),
+  ];
 
   const start = async (id, extraEnv = {}) => {
     if (id === 'hypertrace' && !h.anchors.ok) throw new Error(h.anchors.error);
@@ -227,7 +233,7 @@ function realisticSections(out) {
   if (!r) return [];
   const s = [];
   const rows = [];
-  for (const id of SCENARIOS) {
+  for (const id of [...SCENARIOS, ...DIAGNOSTIC_SCENARIOS]) {
     const m = r.scenarios[id];
     if (!m) continue;
     if (m.skipped) {

@@ -13,7 +13,14 @@ const { ExpressInstrumentation } = require('@opentelemetry/instrumentation-expre
 module.exports = function setup() {
   // BENCH_NOOP_PARTS narrows it for diagnosis, e.g. "http" or "http,ctx" (default http,express,ctx).
   const parts = new Set((process.env.BENCH_NOOP_PARTS || 'http,express,ctx').split(','));
-  if (parts.has('ctx')) context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  if (parts.has('ctx')) {
+    // BENCH_NOOP_CTX=ck: ck-agent's CKContextManager instead (scenario upstream-noop-ckcm).
+    const manager =
+      process.env.BENCH_NOOP_CTX === 'ck'
+        ? new (require('../lib/ck-build').tryRequire('src/trace/context-manager.js').CKContextManager)()
+        : new AsyncLocalStorageContextManager();
+    context.setGlobalContextManager(manager.enable());
+  }
   const instrumentations = [];
   if (parts.has('http')) instrumentations.push(new HttpInstrumentation());
   if (parts.has('express')) instrumentations.push(new ExpressInstrumentation());

@@ -1,5 +1,6 @@
 /** CK tracing: lightweight spans, their tracer and provider, and span export. */
 export { CKSpan, toHrTime, type SpanOwner, type SpanPipeline } from './ck-span';
+export { CKContextManager } from './context-manager';
 export { CKTracer } from './ck-tracer';
 export { CKTracerProvider, type CKTracerProviderOptions } from './ck-tracer-provider';
 export {
