@@ -156,28 +156,3 @@ export function canonicalNumber(text: string, start: number, end: number): boole
   const token = text.slice(start, end);
   return String(Number(token)) === token;
 }
-
-/** Drops whitespace outside strings (the text is valid JSON here). */
-export function stripWs(text: string): string {
-  beginText(text);
-  let out = '';
-  let from = 0;
-  let i = 0;
-  const n = text.length;
-  while (i < n) {
-    const c = text.charCodeAt(i);
-    if (c === QUOTE) {
-      const end = stringEnd(text, i + 1);
-      i = end < 0 ? -end - 2 : end;
-      continue;
-    }
-    if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) {
-      out += text.slice(from, i);
-      i = skipWs(text, i);
-      from = i;
-      continue;
-    }
-    i++;
-  }
-  return out + text.slice(from);
-}

@@ -18,7 +18,7 @@
  * regex run natively over the text from the key on (see keyMatches); only a key a match starts
  * in is looked at further. Tokens are skipped natively where possible (src/capture/json-lex.ts).
  */
-import { QUOTE, beginText, canonicalNumber, numberPlain, scanNumber, skipWs, stringEnd, stripWs } from './json-lex';
+import { QUOTE, beginText, canonicalNumber, numberPlain, scanNumber, skipWs, stringEnd } from './json-lex';
 
 /** Returned when only a real parse can tell (see file comment). */
 export const SCAN_UNDECIDED = Symbol('scan-undecided');
@@ -51,6 +51,11 @@ const OBJECT = 0x7d; /* } */
 // pairs, with each open object's first; [start, end) of numbers to check if the output is
 // rebuilt (see numberPlain). Each is used up to its counter in the scan.
 const stack: number[] = [];
+/**
+ * What the output leaves out of the text, in text order, as pairs: whitespace outside strings
+ * [start, end) (stringify is compact), and redacted values [-start - 1, end).
+ */
+const cuts: number[] = [];
 const keyPos: number[] = [];
 const keyBase: number[] = [];
 const pendingNumbers: number[] = [];
@@ -81,17 +86,16 @@ export function scanRedactJson(
   let keys = 0;
   let objects = 0;
   let numbers = 0;
+  let ncuts = 0;
   const n = text.length;
-  // Whitespace outside strings: dropped from the output when it changes (stringify is compact).
-  let hasWs = false;
   let i = skipWs(text, 0);
-  if (i !== 0) hasWs = true;
+  if (i !== 0) {
+    cuts[ncuts++] = 0;
+    cuts[ncuts++] = i;
+  }
   const first = text.charCodeAt(i);
   if (first !== 0x7b /* { */ && first !== 0x5b /* [ */) return SCAN_UNDECIDED;
 
-  // Output once a key matched: text[from..] still to copy; redacted values spliced in.
-  let out = '';
-  let from = 0;
   let changed = false;
   /** The text is not what stringify would print (whitespace aside): only matters when changed. */
   let nonCanonical = false;
@@ -100,8 +104,9 @@ export function scanRedactJson(
   for (;;) {
     let c = text.charCodeAt(i);
     if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) {
-      hasWs = true;
+      cuts[ncuts++] = i;
       i = skipWs(text, i);
+      cuts[ncuts++] = i;
       c = text.charCodeAt(i);
     }
     if (state === VALUE) {
@@ -116,7 +121,10 @@ export function scanRedactJson(
         if (++nodes > maxNodes || depth >= MAX_DEPTH) return SCAN_UNDECIDED;
         const close = c + 2; // } and ] follow { and [ two code points on
         const inner = skipWs(text, i + 1);
-        if (inner !== i + 1) hasWs = true;
+        if (inner !== i + 1) {
+          cuts[ncuts++] = i + 1;
+          cuts[ncuts++] = inner;
+        }
         i = inner;
         if (text.charCodeAt(i) === close) {
           i++;
@@ -158,16 +166,22 @@ export function scanRedactJson(
       keyPos[keys++] = s;
       keyPos[keys++] = e;
       i = skipWs(text, end);
-      if (i !== end) hasWs = true;
+      if (i !== end) {
+        cuts[ncuts++] = end;
+        cuts[ncuts++] = i;
+      }
       if (text.charCodeAt(i) !== 0x3a /* : */) return SCAN_UNDECIDED;
       const v = skipWs(text, i + 1);
-      if (v !== i + 1) hasWs = true;
+      if (v !== i + 1) {
+        cuts[ncuts++] = i + 1;
+        cuts[ncuts++] = v;
+      }
       i = v;
       if (finder === undefined ? isRedactedKey(text.slice(s, e)) : keyMatches(text, s, e, isRedactedKey)) {
         const vEnd = skipValue(text, i, maxNodes - nodes, MAX_DEPTH - depth);
         if (vEnd < 0) return SCAN_UNDECIDED;
-        out += text.slice(from, i) + redacted;
-        from = vEnd;
+        cuts[ncuts++] = -i - 1;
+        cuts[ncuts++] = vEnd;
         i = vEnd;
         changed = true;
         state = AFTER;
@@ -180,8 +194,14 @@ export function scanRedactJson(
         for (let k = 0; k < numbers; k += 2) {
           if (!canonicalNumber(text, pendingNumbers[k], pendingNumbers[k + 1])) return SCAN_UNDECIDED;
         }
-        out += text.slice(from);
-        return hasWs ? stripWs(out) : out;
+        let out = '';
+        let from = 0;
+        for (let k = 0; k < ncuts; k += 2) {
+          const start = cuts[k];
+          out += start >= 0 ? text.slice(from, start) : text.slice(from, -start - 1) + redacted;
+          from = cuts[k + 1];
+        }
+        return out + text.slice(from);
       }
       const top = stack[depth - 1];
       if (c === 0x2c /* , */) {

@@ -49,6 +49,13 @@ export class Redactor {
   private readonly textScanDecides: boolean;
   /** The patterns as one global regex for the JSON scan when textScanDecides (json-redact.ts). */
   private readonly keyFinder: KeyFinder | undefined;
+  /**
+   * True when every pattern matches only ASCII letters, digits, `_` and `-` (the defaults do):
+   * then of the JSON escapes only `\u` can spell part of a match (the others decode to quotes,
+   * slashes, backslashes and control characters), so a JSON text with other escapes can still be
+   * ruled out by its raw text.
+   */
+  private readonly wordKeys: boolean;
 
   constructor(config: Pick<RedactionConfig, 'headerNames' | 'bodyKeys'>) {
     this.headerNames = new Set((config.headerNames ?? []).filter((n) => typeof n === 'string').map((n) => n.toLowerCase()));
@@ -66,16 +73,19 @@ export class Redactor {
     this.textScanDecides = sources.every((source) => !/[\^$]|\(\?[<=!]|\\[bB]/.test(source));
     this.keyFinder =
       this.textScanDecides && sources.length > 0 ? { re: new RegExp(sources.join('|'), 'gi'), maxKeyLength: MAX_KEY_LENGTH } : undefined;
+    this.wordKeys = sources.every((source) => WORD_PATTERN.test(source));
   }
 
   /**
    * Fast path: true when no key in `text` can match. Only where the raw text shows keys as
-   * they are: escapes (`\u0070ass` in JSON, `%70ass` / `+` in forms) could hide a match.
+   * the chosen path decodes them: escapes (`%70ass` / `+` in forms, `\u0070ass` in JSON, see
+   * wordKeys) could hide a match; the text fallback looks at raw text only.
    */
-  private cannotMatch(text: string): boolean {
+  private cannotMatch(text: string, form: boolean): boolean {
+    if (!this.textScanDecides) return false;
     // indexOf is a native memchr, a regex character class is not.
-    const escaped = text.indexOf('\\') >= 0 || text.indexOf('%') >= 0 || text.indexOf('+') >= 0;
-    return this.textScanDecides && !escaped && !(this.bodyKey as RegExp).test(text);
+    if (form ? text.indexOf('%') >= 0 || text.indexOf('+') >= 0 : text.indexOf(this.wordKeys ? '\\u' : '\\') >= 0) return false;
+    return !(this.bodyKey as RegExp).test(text);
   }
 
   get headersEnabled(): boolean {
@@ -128,9 +138,10 @@ export class Redactor {
   body(text: string, contentType?: string): string {
     if (!this.bodyKey || typeof text !== 'string' || text.length === 0) return text;
     try {
-      if (this.cannotMatch(text)) return text;
       const ct = contentType ? contentType.toLowerCase() : '';
-      if (ct.includes('x-www-form-urlencoded')) return this.form(text);
+      const form = ct.includes('x-www-form-urlencoded');
+      if (this.cannotMatch(text, form)) return text;
+      if (form) return this.form(text);
       if (ct.includes('json') || looksLikeJson(text)) {
         const redacted = this.json(text);
         if (redacted !== undefined) return redacted;
@@ -226,6 +237,12 @@ export class Redactor {
     return out.replace(COLON_PAIR, plain);
   }
 }
+
+/**
+ * A pattern that can only match ASCII letters, digits, `_` and `-`: literals, classes of those
+ * (ranges within a-z, A-Z, 0-9), groups, alternation and quantifiers (see wordKeys).
+ */
+const WORD_PATTERN = /^(?:[A-Za-z0-9_-]|\[-?(?:[A-Za-z0-9_]|[a-z]-[a-z]|[A-Z]-[A-Z]|[0-9]-[0-9])*-?\]|\(\?:|[()|?*+]|\{\d+(?:,\d*)?\})*$/;
 
 function looksLikeJson(text: string): boolean {
   for (let i = 0; i < text.length && i < 64; i++) {
