@@ -53,8 +53,11 @@ export function stringEnd(text: string, i: number): number {
 }
 
 export function skipWs(text: string, i: number): number {
-  let c = text.charCodeAt(i);
-  while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = text.charCodeAt(++i);
+  const n = text.length;
+  for (; i < n; i++) {
+    const c = text.charCodeAt(i); // in bounds only, see scanRedactJson
+    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) break;
+  }
   return i;
 }
 

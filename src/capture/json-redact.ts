@@ -102,7 +102,9 @@ export function scanRedactJson(
   let nodes = 0;
   let state = VALUE;
   for (;;) {
-    let c = text.charCodeAt(i);
+    // Never read past the end: one out-of-bounds charCodeAt makes V8 recompile this loop with
+    // slower reads (the end is reached on every text).
+    let c = i < n ? text.charCodeAt(i) : -1;
     if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) {
       cuts[ncuts++] = i;
       i = skipWs(text, i);
