@@ -65,6 +65,9 @@ let maxKeyLength = 0;
 let candStart = -1;
 let candEnd = -1;
 
+/** Entries the reused arrays keep between scans: a huge body's cut list is not held on to. */
+const KEEP_ENTRIES = 4096;
+
 /**
  * @param isRedactedKey decides a decoded key (length and pattern)
  * @param maxNodes the walk bound of the slow path (objects + arrays)
@@ -77,6 +80,20 @@ export function scanRedactJson(
   redacted: string,
   maxNodes: number,
   keyFinder?: KeyFinder
+): string | typeof SCAN_UNDECIDED {
+  const result = scan(text, isRedactedKey, redacted, maxNodes, keyFinder);
+  if (cuts.length > KEEP_ENTRIES) cuts.length = 0;
+  if (pendingNumbers.length > KEEP_ENTRIES) pendingNumbers.length = 0;
+  if (keyPos.length > KEEP_ENTRIES) keyPos.length = 0;
+  return result;
+}
+
+function scan(
+  text: string,
+  isRedactedKey: (key: string) => boolean,
+  redacted: string,
+  maxNodes: number,
+  keyFinder: KeyFinder | undefined
 ): string | typeof SCAN_UNDECIDED {
   beginText(text);
   finder = keyFinder?.re;

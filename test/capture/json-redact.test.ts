@@ -277,3 +277,8 @@ test('differential: custom patterns (empty matches, matches across quotes, looka
     t.is(mismatches, 0, bodyKeys.join(' '));
   }
 });
+
+test('a large body (reused scan arrays released afterwards) and a small one after it', (t) => {
+  const large = JSON.stringify({ items: Array.from({ length: 3000 }, (_, i) => ({ i, n: 1.25e-9, password: 'x' })) }, null, 1);
+  for (const text of [large, '{ "token" : 1, "a" : [ 2.5e-9 ] }', large]) t.is(redactor.json(text), reference(text));
+});
