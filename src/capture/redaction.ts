@@ -19,7 +19,7 @@
  */
 import type { RedactionConfig } from '../config/types';
 import { logger } from '../logger';
-import { SCAN_UNDECIDED, scanRedactJson } from './json-redact';
+import { type KeyFinder, SCAN_UNDECIDED, scanRedactJson } from './json-redact';
 
 export const REDACTED = '[REDACTED]';
 const REDACTED_JSON = JSON.stringify(REDACTED);
@@ -42,10 +42,20 @@ export class Redactor {
   private readonly headerNames: ReadonlySet<string>;
   private readonly bodyKey: RegExp | undefined;
   /**
-   * True when no pattern is anchored or looks behind: then a key can only match if the pattern
-   * matches somewhere in the raw text, and one scan of the text rules out most bodies.
+   * True when no pattern is anchored, looks around or tests word boundaries: then a key matches
+   * exactly when the pattern matches inside its text (escapes aside), so a search of the raw text
+   * rules out most bodies and finds the keys to look at (keyFinder).
    */
   private readonly textScanDecides: boolean;
+  /** The patterns as one global regex for the JSON scan when textScanDecides (json-redact.ts). */
+  private readonly keyFinder: KeyFinder | undefined;
+  /**
+   * True when every pattern matches only ASCII letters, digits, `_` and `-` (the defaults do):
+   * then of the JSON escapes only `\u` can spell part of a match (the others decode to quotes,
+   * slashes, backslashes and control characters), so a JSON text with other escapes can still be
+   * ruled out by its raw text.
+   */
+  private readonly wordKeys: boolean;
 
   constructor(config: Pick<RedactionConfig, 'headerNames' | 'bodyKeys'>) {
     this.headerNames = new Set((config.headerNames ?? []).filter((n) => typeof n === 'string').map((n) => n.toLowerCase()));
@@ -60,15 +70,22 @@ export class Redactor {
       }
     }
     this.bodyKey = sources.length > 0 ? new RegExp(sources.join('|'), 'i') : undefined;
-    this.textScanDecides = sources.every((source) => !/[\^$]|\(\?<|\\[bB]/.test(source));
+    this.textScanDecides = sources.every((source) => !/[\^$]|\(\?[<=!]|\\[bB]/.test(source));
+    this.keyFinder =
+      this.textScanDecides && sources.length > 0 ? { re: new RegExp(sources.join('|'), 'gi'), maxKeyLength: MAX_KEY_LENGTH } : undefined;
+    this.wordKeys = sources.every((source) => WORD_PATTERN.test(source));
   }
 
   /**
    * Fast path: true when no key in `text` can match. Only where the raw text shows keys as
-   * they are: escapes (`\u0070ass` in JSON, `%70ass` / `+` in forms) could hide a match.
+   * the chosen path decodes them: escapes (`%70ass` / `+` in forms, `\u0070ass` in JSON, see
+   * wordKeys) could hide a match; the text fallback looks at raw text only.
    */
-  private cannotMatch(text: string, escapes: RegExp): boolean {
-    return this.textScanDecides && !escapes.test(text) && !(this.bodyKey as RegExp).test(text);
+  private cannotMatch(text: string, form: boolean): boolean {
+    if (!this.textScanDecides) return false;
+    // indexOf is a native memchr, a regex character class is not.
+    if (form ? text.indexOf('%') >= 0 || text.indexOf('+') >= 0 : text.indexOf(this.wordKeys ? '\\u' : '\\') >= 0) return false;
+    return !(this.bodyKey as RegExp).test(text);
   }
 
   get headersEnabled(): boolean {
@@ -121,9 +138,10 @@ export class Redactor {
   body(text: string, contentType?: string): string {
     if (!this.bodyKey || typeof text !== 'string' || text.length === 0) return text;
     try {
-      if (this.cannotMatch(text, ANY_ESCAPE)) return text;
       const ct = contentType ? contentType.toLowerCase() : '';
-      if (ct.includes('x-www-form-urlencoded')) return this.form(text);
+      const form = ct.includes('x-www-form-urlencoded');
+      if (this.cannotMatch(text, form)) return text;
+      if (form) return this.form(text);
       if (ct.includes('json') || looksLikeJson(text)) {
         const redacted = this.json(text);
         if (redacted !== undefined) return redacted;
@@ -142,7 +160,7 @@ export class Redactor {
    * stringify decides the rest.
    */
   json(text: string): string | undefined {
-    const scanned = scanRedactJson(text, this.isKey, REDACTED_JSON, MAX_JSON_NODES);
+    const scanned = scanRedactJson(text, this.isKey, REDACTED_JSON, MAX_JSON_NODES, this.keyFinder);
     if (scanned !== SCAN_UNDECIDED) return scanned;
     let root: unknown;
     try {
@@ -220,8 +238,11 @@ export class Redactor {
   }
 }
 
-/** Characters that can spell a key differently from its decoded form (JSON and form escapes). */
-const ANY_ESCAPE = /[\\%+]/;
+/**
+ * A pattern that can only match ASCII letters, digits, `_` and `-`: literals, classes of those
+ * (ranges within a-z, A-Z, 0-9), groups, alternation and quantifiers (see wordKeys).
+ */
+const WORD_PATTERN = /^(?:[A-Za-z0-9_-]|\[-?(?:[A-Za-z0-9_]|[a-z]-[a-z]|[A-Z]-[A-Z]|[0-9]-[0-9])*-?\]|\(\?:|[()|?*+]|\{\d+(?:,\d*)?\})*$/;
 
 function looksLikeJson(text: string): boolean {
   for (let i = 0; i < text.length && i < 64; i++) {

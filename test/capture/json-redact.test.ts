@@ -5,10 +5,11 @@ import { SCAN_UNDECIDED, scanRedactJson } from '../../src/capture/json-redact';
 const DEFAULT_KEYS = ['pass', 'secret', 'token', 'api[-_]?key', 'authorization', 'credential', 'card[-_]?number', 'cvv', 'ssn'];
 const redactor = new Redactor({ headerNames: [], bodyKeys: DEFAULT_KEYS });
 const isKey = (k: string): boolean => redactor.isRedactedKey(k);
+const isDefaultKey = isKey;
 const RJ = JSON.stringify(REDACTED);
 
 /** The reference: parse, replace matching keys' values at any depth, stringify (the slow path). */
-function reference(text: string): string | undefined {
+function reference(text: string, isKey: (k: string) => boolean = isDefaultKey): string | undefined {
   let root: unknown;
   try {
     root = JSON.parse(text);
@@ -94,7 +95,30 @@ function generator(seed: number): () => string {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
     return s % n;
   };
-  const keys = ['user', 'password', 'Token', 'a', 'b', 'id', '1', '07', 'api-key', 'items', 'ssnx', 'pass\\u0077', 'note', 'a'];
+  const keys = [
+    'user',
+    'password',
+    'Token',
+    'a',
+    'b',
+    'id',
+    '1',
+    '07',
+    'api-key',
+    'items',
+    'ssnx',
+    'pass\\u0077',
+    'note',
+    'a',
+    '',
+    'xpassx',
+    'mypass',
+    'pin',
+    'pa\\"ss',
+    'p\\nass',
+    'tok en',
+    'x'.repeat(300) + 'token',
+  ];
   const scalars = [
     '1',
     '-2',
@@ -113,8 +137,21 @@ function generator(seed: number): () => string {
     '"\\/"',
     '"é"',
     '""',
+    '"password"',
+    '"token=1; pass: x"',
+    '"{\\"secret\\":1}"',
+    '"line\\nnext"',
+    '0.000001',
+    '0.0000001',
+    '-0.5',
+    '123456789012345',
+    '1234567890123456',
+    '99.990',
+    '1.0000000000000001',
+    '"raw\nnewline"',
+    '"raw\rreturn"',
   ];
-  const ws = (): string => (rnd(6) === 0 ? [' ', '\n', '\t', '  '][rnd(4)] : '');
+  const ws = (): string => (rnd(6) === 0 ? [' ', '\n', '\t', '  ', '\r\n'][rnd(5)] : '');
   const value = (depth: number): string => {
     const r = rnd(depth > 3 ? 2 : 4);
     if (r < 2) return scalars[rnd(scalars.length)];
@@ -147,4 +184,101 @@ test('differential: 20 000 generated texts give what parse + walk + stringify gi
   t.is(mismatches, 0);
   // Most texts are decided by the scan (the fast path really runs).
   t.true(decided > 5000, `scan decided ${decided}`);
+});
+
+/** What body() must give for a JSON body: the JSON result, or the text fallback for non-JSON. */
+function referenceBody(r: Redactor, text: string, isKey: (k: string) => boolean): string {
+  if (text.length === 0) return text;
+  const json = reference(text, isKey);
+  return json !== undefined ? json : r.text(text);
+}
+
+test('edge cases: scan with the native key search, json() and body() agree with the reference', (t) => {
+  const cases = [
+    '{"pass\\u0077ord":"x","a":1}', // escaped key: decoded before matching
+    '{"a":{"b":{"c":[{"token":{"deep":[1,2]}}]}},"z":0}', // nested, object as the redacted value
+    '[[{"secret":null}],[{"cvv":true},{"ssn":false}],{"apiKey":[]},{"api_key":{}}]', // arrays, literals
+    '{"password":1,"password":2}', // duplicate matching key: last value at the first key's place
+    '{"a":1,"b":{"a":2,"a":3},"token":"t"}', // duplicate in a nested object
+    '{"note":"password: x, token=1","text":"\\"secret\\": 2","pw":"pass"}', // key-like text in values only
+    '{"note":"password","token":"x"}',
+    '{"":1,"token":2,"x":""}', // empty key and value
+    ' \r\n{ "token" :\t"x" ,\n "list" : [ 1 , { "pass" : 2 } ] }\n', // whitespace everywhere
+    '{"user":"bob","password":"hun', // cut at the capture limit: text fallback
+    '{"user":"bob","password":"hunter2"},', // trailing garbage
+    '{"user":"bob" "password":"x"}', // missing comma
+    '{"password":"x","raw":"a\tb"}', // raw control characters: invalid JSON
+    '{"password":"x","raw":"a\nb"}',
+    '{"password":"x","raw":"a\rb"}',
+    '{"password":"x","raw":"a\u0001b"}',
+    '{"password":"x","n":1.0000000000000001}',
+    '{"password":"x","n":[1.0,1e3,-0,0.1,100,1.25e-7]}',
+    '{"password":"x","s":"\\u00e9\\/"}',
+    '{"b":1,"10":2,"token":"x"}', // index-like key
+    '{"tokens":[{"id":1}],"items":[{"password":"a","n":{"password":"b"}}]}',
+  ];
+  for (const text of cases) {
+    const expected = reference(text);
+    t.is(redactor.json(text), expected, text);
+    const scanned = scanRedactJson(text, isKey, RJ, 100_000, {
+      re: /pass|secret|token|api[-_]?key|authorization|credential|card[-_]?number|cvv|ssn/gi,
+      maxKeyLength: 256,
+    });
+    if (scanned !== SCAN_UNDECIDED) t.is(scanned, expected as string, text);
+    t.is(redactor.body(text, 'application/json'), referenceBody(redactor, text, isKey), text);
+  }
+});
+
+test('differential at body level: generated texts, whole and cut at random lengths', (t) => {
+  const next = generator(1414);
+  let mismatches = 0;
+  let s = 7;
+  for (let k = 0; k < 6000; k++) {
+    let text = next();
+    if (k % 3 === 0) {
+      s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+      text = text.slice(0, s % (text.length + 1)); // a body cut at the capture limit
+    }
+    const expected = referenceBody(redactor, text, isKey);
+    const got = redactor.body(text, 'application/json');
+    if (got !== expected) {
+      mismatches++;
+      if (mismatches < 5) t.log(JSON.stringify(text), got, expected);
+    }
+  }
+  t.is(mismatches, 0);
+});
+
+test('differential: custom patterns (empty matches, matches across quotes, lookahead, anchors)', (t) => {
+  const patternSets = [
+    ['a*'],
+    ['rd"'],
+    ['s"\\s*:'],
+    ['pass(?!word)'],
+    ['pass(?!")'],
+    ['^pin$', 'x'],
+    ['t.k'],
+    ['\\w{300}'],
+    ['(a)\\1', 'sec'],
+  ];
+  for (const bodyKeys of patternSets) {
+    const custom = new Redactor({ headerNames: [], bodyKeys });
+    const customKey = (k: string): boolean => custom.isRedactedKey(k);
+    const next = generator(bodyKeys.length * 31 + bodyKeys[0].length);
+    let mismatches = 0;
+    for (let k = 0; k < 3000; k++) {
+      const text = next();
+      const expected = reference(text, customKey);
+      if (custom.json(text) !== expected || custom.body(text, 'application/json') !== referenceBody(custom, text, customKey)) {
+        mismatches++;
+        if (mismatches < 3) t.log(bodyKeys, text, custom.json(text), expected);
+      }
+    }
+    t.is(mismatches, 0, bodyKeys.join(' '));
+  }
+});
+
+test('a large body (reused scan arrays released afterwards) and a small one after it', (t) => {
+  const large = JSON.stringify({ items: Array.from({ length: 3000 }, (_, i) => ({ i, n: 1.25e-9, password: 'x' })) }, null, 1);
+  for (const text of [large, '{ "token" : 1, "a" : [ 2.5e-9 ] }', large]) t.is(redactor.json(text), reference(text));
 });

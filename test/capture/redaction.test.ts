@@ -100,4 +100,12 @@ test('escaped keys cannot slip past the fast path', (t) => {
   t.is(redactor.body('%70assword=x&a=1', 'application/x-www-form-urlencoded'), `%70assword=${REDACTED}&a=1`);
   const untouched = '{"user":"bob","items":[1,2,3]}';
   t.is(redactor.body(untouched, 'application/json'), untouched);
+  // Escapes that cannot spell a default pattern, and form escapes in JSON, leave the text as is.
+  const escaped = '{"note":"a \\"quoted\\" line\\nnext \\/ \\\\","url":"a%20b+c"}';
+  t.is(redactor.body(escaped, 'application/json'), escaped);
+  t.is(redactor.body('{"p\\u0061ss":1,"x":"\\n"}', 'application/json'), '{"pass":"[REDACTED]","x":"\\n"}');
+  t.is(redactor.body('pa+ss=1&pass%20x=2', 'application/x-www-form-urlencoded'), `pa+ss=1&pass%20x=${REDACTED}`);
+  // A pattern that can match what an escape decodes to: the key is decoded before matching.
+  const slash = new Redactor({ headerNames: [], bodyKeys: ['a/b'] });
+  t.is(slash.body('{"a\\/b":1,"c":2}', 'application/json'), '{"a/b":"[REDACTED]","c":2}');
 });
