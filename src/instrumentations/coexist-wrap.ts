@@ -57,6 +57,8 @@ interface Placement {
 const LAYER_INSTALLED = Symbol('ck-agent.coexist-layer');
 /** A method put back more often than this in a row stops being put back (two agents fighting). */
 const MAX_REAPPLY = 3;
+/** Bound on watched wrappers: an upstream that wraps per instance must not keep every instance alive. */
+const MAX_PLACEMENTS = 1024;
 
 /** Every wrapper a CK upstream installed through this layer. */
 const ours = new WeakSet<object>();
@@ -116,6 +118,7 @@ export function keepWrappersBesideVanilla(instrumentation: object, library: stri
       ours.add(result);
       if (overForeign) unwrapsForeignBelow(result as AnyFunction & Shimmed, holder, name, () => layeredWrap(holder, name, wrapper));
       forget(holder, name);
+      if (placements.size >= MAX_PLACEMENTS) placements.delete(placements.values().next().value as Placement);
       placements.add({ nodule: holder, name, wrapper, installed: result as AnyFunction, base: baseOf(current), rewrap, library });
       scheduleCheck();
     }
