@@ -24,12 +24,7 @@ const { requestMix } = require('./lib/load');
 const { startNode } = require('./lib/proc');
 const { realisticMix, sanityCheckRealistic } = require('./lib/realistic');
 
-const argv = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const a = argv.find((x) => x.startsWith(`--${name}=`));
-  return a ? a.slice(name.length + 3) : dflt;
-};
-const scenarios = argv.filter((a) => !a.startsWith('--'));
+const { opt, positionals: scenarios } = require('./lib/args');
 const APP = opt('app', 'realistic');
 const REQUESTS = Number(opt('requests', 1500));
 const WARMUP = Number(opt('warmup', 1500));

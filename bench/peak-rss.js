@@ -14,12 +14,7 @@ const { execFileSync } = require('node:child_process');
 const { startNode, setNodeBinary, peakRss, SERVER_CPU } = require('./lib/proc');
 const { closedLoop } = require('./lib/load');
 
-const argv = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const a = argv.find((x) => x.startsWith(`--${name}=`));
-  return a ? a.slice(name.length + 3) : dflt;
-};
-const scenarios = argv.filter((a) => !a.startsWith('--'));
+const { opt, positionals: scenarios } = require('./lib/args');
 const SECONDS = Number(opt('seconds', 20));
 const NODE = opt('node');
 const NODE_ARGS = (opt('node-args', '') || '').split(' ').filter(Boolean);
